@@ -1,0 +1,306 @@
+//! What migrations exist: the embedded BuildXpert sets (or any Diesel
+//! `MigrationSource`), joined with `migrations/manifest.toml` — which ones are
+//! optional and which earlier ones each needs — and each `up.sql`'s checksum.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use diesel::migration::{Migration, MigrationSource};
+use diesel_migrations::{EmbeddedMigrations, FileBasedMigrations, embed_migrations};
+use include_dir::{Dir, include_dir};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::config::Backend;
+use crate::connection::Db;
+use crate::error::{Error, Result};
+
+/// What runs: Diesel's embedded sets, one per backend.
+pub static POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+pub static SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// The same files as text, for checksums, dry runs and `--verbose`
+/// (Diesel's embedded migrations do not expose their SQL).
+static POSTGRES_SQL: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/migrations/postgres");
+static SQLITE_SQL: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/migrations/sqlite");
+
+/// The declarations shared by both sets.
+pub const BUILDXPERT_MANIFEST: &str = include_str!("../migrations/manifest.toml");
+
+/// One migration's declaration in a manifest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Declared {
+    name: String,
+    #[serde(default)]
+    optional: bool,
+    #[serde(default)]
+    needs: Vec<String>,
+}
+
+/// Which migrations are optional and what each needs, keyed by version.
+/// A migration the manifest does not mention is required and needs nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Manifest {
+    declared: BTreeMap<String, Declared>,
+}
+
+impl Manifest {
+    pub fn parse(text: &str) -> Result<Manifest> {
+        let declared = toml::from_str(text)
+            .map_err(|e| Error::Catalog(format!("manifest.toml is not valid: {e}")))?;
+        Ok(Manifest { declared })
+    }
+}
+
+/// Where the SQL text of a set's migrations can be read.
+pub enum SqlFiles {
+    Embedded(&'static Dir<'static>),
+    Directory(PathBuf),
+}
+
+impl SqlFiles {
+    fn read(&self, migration_dir: &str, file: &str) -> Result<Option<String>> {
+        match self {
+            SqlFiles::Embedded(dir) => Ok(dir
+                .get_file(format!("{migration_dir}/{file}"))
+                .and_then(|f| f.contents_utf8())
+                .map(str::to_string)),
+            SqlFiles::Directory(root) => {
+                let path = root.join(migration_dir).join(file);
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => Ok(Some(text)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(Error::Catalog(format!("cannot read {}: {e}", path.display()))),
+                }
+            }
+        }
+    }
+}
+
+/// One migration, with everything the planner, runner and reports need.
+pub struct Entry {
+    /// Diesel's version: the directory name up to the first `_` ("001").
+    pub version: String,
+    /// The rest of the directory name ("create_core_tables").
+    pub name: String,
+    pub optional: bool,
+    /// Versions that must be applied before this one.
+    pub needs: Vec<String>,
+    /// SHA-256 of `up.sql`, line endings and BOM normalised.
+    pub checksum: String,
+    pub up_sql: String,
+    pub down_sql: Option<String>,
+    pub in_transaction: bool,
+    pub migration: Box<dyn Migration<Db>>,
+}
+
+impl fmt::Display for Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.version, self.name)
+    }
+}
+
+/// Every known migration, sorted by version.
+pub struct Catalog {
+    entries: Vec<Entry>,
+}
+
+impl Catalog {
+    /// The BuildXpert set compiled into this binary for `backend`.
+    pub fn embedded(backend: Backend) -> Result<Catalog> {
+        let manifest = Manifest::parse(BUILDXPERT_MANIFEST)?;
+        match backend {
+            Backend::Postgres => Self::load(
+                &POSTGRES_MIGRATIONS,
+                &SqlFiles::Embedded(&POSTGRES_SQL),
+                &manifest,
+            ),
+            Backend::Sqlite => Self::load(
+                &SQLITE_MIGRATIONS,
+                &SqlFiles::Embedded(&SQLITE_SQL),
+                &manifest,
+            ),
+        }
+    }
+
+    /// A migrations directory on disk, read by Diesel's file-based source;
+    /// declarations come from `manifest.toml` inside it when present.
+    pub fn from_dir(dir: &Path) -> Result<Catalog> {
+        let source = FileBasedMigrations::from_path(dir).map_err(|e| {
+            Error::Catalog(format!("cannot read migrations in {}: {e}", dir.display()))
+        })?;
+        let manifest_path = dir.join("manifest.toml");
+        let manifest = match std::fs::read_to_string(&manifest_path) {
+            Ok(text) => Manifest::parse(&text)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Manifest::default(),
+            Err(e) => {
+                return Err(Error::Catalog(format!(
+                    "cannot read {}: {e}",
+                    manifest_path.display()
+                )));
+            }
+        };
+        Self::load(&source, &SqlFiles::Directory(dir.to_path_buf()), &manifest)
+    }
+
+    /// Joins any Diesel migration source with its SQL text and declarations.
+    pub fn load(
+        source: &dyn MigrationSource<Db>,
+        files: &SqlFiles,
+        manifest: &Manifest,
+    ) -> Result<Catalog> {
+        let migrations = source
+            .migrations()
+            .map_err(|e| Error::Catalog(format!("cannot list migrations: {e}")))?;
+        let mut entries = Vec::with_capacity(migrations.len());
+        for migration in migrations {
+            let dir_name = migration.name().to_string();
+            let version = migration.name().version().to_string();
+            let name = dir_name
+                .split_once('_')
+                .map(|(_, rest)| rest.to_string())
+                .unwrap_or_default();
+            let up_sql = files.read(&dir_name, "up.sql")?.ok_or_else(|| {
+                Error::Catalog(format!("migration {dir_name} has no readable up.sql"))
+            })?;
+            let declared = manifest.declared.get(&version);
+            if let Some(declared) = declared
+                && declared.name != name
+            {
+                return Err(Error::Catalog(format!(
+                    "manifest.toml names migration {version} `{}` but its directory is {dir_name}",
+                    declared.name
+                )));
+            }
+            entries.push(Entry {
+                checksum: checksum(&up_sql),
+                down_sql: files.read(&dir_name, "down.sql")?,
+                in_transaction: migration.metadata().run_in_transaction(),
+                optional: declared.is_some_and(|d| d.optional),
+                needs: declared.map(|d| d.needs.clone()).unwrap_or_default(),
+                version,
+                name,
+                up_sql,
+                migration,
+            });
+        }
+        entries.sort_by(|a, b| a.version.cmp(&b.version));
+        let catalog = Catalog { entries };
+        catalog.validate(manifest)?;
+        Ok(catalog)
+    }
+
+    /// Declarations must name real, earlier migrations, and versions must be unique.
+    fn validate(&self, manifest: &Manifest) -> Result<()> {
+        for pair in self.entries.windows(2) {
+            if pair[0].version == pair[1].version {
+                return Err(Error::Catalog(format!(
+                    "two migrations share version {}: {} and {}",
+                    pair[0].version, pair[0], pair[1]
+                )));
+            }
+        }
+        for version in manifest.declared.keys() {
+            if self.get(version).is_none() {
+                return Err(Error::Catalog(format!(
+                    "manifest.toml declares migration {version}, which does not exist"
+                )));
+            }
+        }
+        for entry in &self.entries {
+            for need in &entry.needs {
+                if need >= &entry.version || self.get(need).is_none() {
+                    return Err(Error::Catalog(format!(
+                        "migration {entry} needs {need}, which is not an earlier migration"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn get(&self, version: &str) -> Option<&Entry> {
+        self.entries
+            .binary_search_by(|e| e.version.as_str().cmp(version))
+            .ok()
+            .map(|i| &self.entries[i])
+    }
+
+    pub fn newest_version(&self) -> Option<&str> {
+        self.entries.last().map(|e| e.version.as_str())
+    }
+}
+
+/// SHA-256 (hex) of migration text, ignoring a leading BOM and CRLF/CR line
+/// endings, so a Windows checkout does not look like an edited file.
+pub fn checksum(sql: &str) -> String {
+    let text = sql.strip_prefix('\u{feff}').unwrap_or(sql);
+    let normalised = text.replace("\r\n", "\n").replace('\r', "\n");
+    Sha256::digest(normalised.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_ignores_line_endings_and_bom() {
+        let unix = checksum("CREATE TABLE a (id int);\nSELECT 1;\n");
+        assert_eq!(
+            unix,
+            checksum("\u{feff}CREATE TABLE a (id int);\r\nSELECT 1;\r\n")
+        );
+        assert_ne!(unix, checksum("CREATE TABLE a (id bigint);\nSELECT 1;\n"));
+        assert_eq!(unix.len(), 64);
+    }
+
+    #[test]
+    fn both_embedded_sets_hold_the_same_declared_migrations() {
+        let pg = Catalog::embedded(Backend::Postgres).unwrap();
+        let lite = Catalog::embedded(Backend::Sqlite).unwrap();
+        let names = |c: &Catalog| c.entries().iter().map(|e| e.to_string()).collect::<Vec<_>>();
+        assert_eq!(names(&pg), names(&lite));
+        assert_eq!(
+            names(&pg),
+            [
+                "001 create_core_tables",
+                "002 add_payment_transactions_table",
+                "003 add_payment_logging_tables",
+                "004 add_call_masking_tables",
+                "005 add_push_notification_tables",
+            ]
+        );
+        let optional: Vec<_> = pg
+            .entries()
+            .iter()
+            .filter(|e| e.optional)
+            .map(|e| e.version.as_str())
+            .collect();
+        assert_eq!(optional, ["004", "005"]);
+        assert_eq!(pg.get("003").unwrap().needs, ["002"]);
+        assert!(pg.entries().iter().all(|e| e.down_sql.is_some()));
+    }
+
+    #[test]
+    fn manifest_must_match_directory_names() {
+        let manifest = Manifest::parse("[\"001\"]\nname = \"wrong_name\"\n").unwrap();
+        let err = Catalog::load(
+            &POSTGRES_MIGRATIONS,
+            &SqlFiles::Embedded(&POSTGRES_SQL),
+            &manifest,
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.contains("wrong_name"), "{err}");
+    }
+}

@@ -1,0 +1,194 @@
+//! Every way a run can fail, each with the context a person needs at 3 a.m.,
+//! and the one place that maps them to exit codes.
+
+/// Exit codes, documented in the README and `--help`.
+pub mod exit {
+    pub const SUCCESS: u8 = 0;
+    pub const UNEXPECTED: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const CONNECT: u8 = 3;
+    pub const PERMISSION: u8 = 4;
+    pub const MIGRATION_FAILED: u8 = 5;
+    pub const PENDING: u8 = 6;
+    pub const LOCK_TIMEOUT: u8 = 7;
+    pub const INTEGRITY: u8 = 8;
+}
+
+/// The exit-code table shown by `--help`.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  unexpected error
+  2  usage: bad flags or database URL
+  3  cannot connect (refused, unknown host, authentication, missing database)
+  4  permission denied (the message names the privilege to grant)
+  5  a migration failed (it was rolled back; earlier ones stay applied)
+  6  status --check: required migrations are pending
+  7  (reserved) lock wait timed out
+  8  (reserved) integrity: checksum mismatch or unknown applied version";
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("{0}")]
+    Usage(String),
+
+    #[error(
+        "unsupported database URL `{url}`: {reason}. Supported: postgres://…, postgresql://…, \
+         sqlite://PATH, file:PATH, or a path ending in .db, .sqlite or .sqlite3"
+    )]
+    BadUrl { url: String, reason: String },
+
+    #[error(
+        "no database configured and BUILDXPERT_ENV=production: set DATABASE_URL (or pass \
+         --database-url, or add it to config.env) instead of migrating a local SQLite file"
+    )]
+    NoUrlInProduction,
+
+    #[error("cannot connect to {target}: {reason}. {hint}")]
+    Connect {
+        target: String,
+        reason: String,
+        hint: String,
+    },
+
+    #[error("permission denied {doing}: {message}. {hint}")]
+    Permission {
+        doing: String,
+        message: String,
+        hint: String,
+    },
+
+    #[error(
+        "migration {version} {name} failed: {message}. It was rolled back; earlier migrations \
+         stay applied and later ones were not tried. Fix the cause and run again"
+    )]
+    MigrationFailed {
+        version: String,
+        name: String,
+        message: String,
+    },
+
+    #[error(
+        "migration {version} {name} needs {missing}, which {verb} not applied and not part of \
+         this run{why}; nothing was applied"
+    )]
+    MissingDependency {
+        version: String,
+        name: String,
+        missing: String,
+        verb: &'static str,
+        why: String,
+    },
+
+    #[error(
+        "a table named `migrations` already exists with other columns ({columns}), probably \
+         from the old Node.js runner; it was left untouched. Rename it (ALTER TABLE migrations \
+         RENAME TO migrations_legacy) and run again"
+    )]
+    ForeignHistoryTable { columns: String },
+
+    #[error(
+        "{count} required migration(s) pending: {versions}. Run `buildxpert-migrate run` to \
+         apply them"
+    )]
+    PendingRequired { count: usize, versions: String },
+
+    #[error("the migration set is inconsistent: {0}")]
+    Catalog(String),
+
+    #[error("database error while {doing}: {message}")]
+    Database { doing: String, message: String },
+
+    #[error("cannot write output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) | Error::BadUrl { .. } | Error::NoUrlInProduction => exit::USAGE,
+            Error::Connect { .. } => exit::CONNECT,
+            Error::Permission { .. } => exit::PERMISSION,
+            Error::MigrationFailed { .. } | Error::MissingDependency { .. } => {
+                exit::MIGRATION_FAILED
+            }
+            Error::PendingRequired { .. } => exit::PENDING,
+            Error::ForeignHistoryTable { .. } => exit::INTEGRITY,
+            Error::Catalog(_) | Error::Database { .. } | Error::Output(_) => exit::UNEXPECTED,
+        }
+    }
+
+    /// Classifies a database error raised while doing `doing` (e.g. "creating the
+    /// history tables"): permission problems get their own code and a hint.
+    pub fn from_db(doing: impl Into<String>, err: &diesel::result::Error) -> Error {
+        let doing = doing.into();
+        let message = db_message(err);
+        match permission_hint(&message) {
+            Some(hint) => Error::Permission {
+                doing: format!("while {doing}"),
+                message,
+                hint,
+            },
+            None => Error::Database { doing, message },
+        }
+    }
+}
+
+/// The database's own message, without Diesel's wrapping.
+pub fn db_message(err: &diesel::result::Error) -> String {
+    match err {
+        diesel::result::Error::DatabaseError(_, info) => info.message().trim().to_string(),
+        other => other.to_string().trim().to_string(),
+    }
+}
+
+/// What to grant when a database message reports missing rights; `None` when
+/// the message is not about rights.
+pub fn permission_hint(message: &str) -> Option<String> {
+    let lower = message.to_lowercase();
+    if let Some(rest) = lower.strip_prefix("permission denied for schema ") {
+        let schema = rest.split_whitespace().next().unwrap_or("public");
+        return Some(format!(
+            "Grant CREATE on schema {schema} to the migration role (GRANT CREATE ON SCHEMA \
+             {schema} TO <role>) or run as the schema owner"
+        ));
+    }
+    if let Some(rest) = lower.strip_prefix("permission denied for ") {
+        return Some(format!(
+            "Run as the owner of {rest} or grant the migration role the privileges it needs on it"
+        ));
+    }
+    if lower.starts_with("must be owner of") {
+        return Some("Run the migrations as the owner of the objects they change".to_string());
+    }
+    if lower.contains("read-only transaction") {
+        return Some(
+            "The session is read-only (a standby or a read-only role): point DATABASE_URL at \
+             the primary with a role that may write"
+                .to_string(),
+        );
+    }
+    if lower.contains("readonly database") {
+        return Some("Make the SQLite file and its directory writable by this user".to_string());
+    }
+    None
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_permission_names_the_grant() {
+        let hint = permission_hint("permission denied for schema public").unwrap();
+        assert!(hint.contains("GRANT CREATE ON SCHEMA public"), "{hint}");
+    }
+
+    #[test]
+    fn unrelated_messages_are_not_permission_errors() {
+        assert_eq!(permission_hint("relation \"users\" does not exist"), None);
+    }
+}

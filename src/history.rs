@@ -1,0 +1,318 @@
+//! What the database has: Diesel's `__diesel_schema_migrations` (the record
+//! of what is applied, shared with `diesel migration run`) and our
+//! `migrations` table (the seed's log of every run: action, time, checksum,
+//! who, which tool version).
+
+use std::collections::BTreeMap;
+
+use diesel::dsl::sql;
+use diesel::connection::SimpleConnection;
+use diesel::migration::MigrationConnection;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use crate::connection::{AnyConnection, Conn};
+use crate::error::{Error, Result};
+
+diesel::table! {
+    /// Our history log. `executed_at` is read through a per-backend
+    /// expression (see `TimeFormat`) and written by its column default.
+    migrations (id) {
+        id -> BigInt,
+        version -> Text,
+        name -> Text,
+        action -> Text,
+        success -> Bool,
+        execution_time_ms -> Nullable<BigInt>,
+        checksum -> Nullable<Text>,
+        executed_by -> Text,
+        tool_version -> Text,
+        error -> Nullable<Text>,
+        backup_path -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Diesel's own record; created and written by its migration harness.
+    __diesel_schema_migrations (version) {
+        version -> Text,
+    }
+}
+
+/// The columns our table has, in order; another shape means it is not ours.
+const COLUMNS: [&str; 12] = [
+    "id",
+    "version",
+    "name",
+    "action",
+    "success",
+    "executed_at",
+    "execution_time_ms",
+    "checksum",
+    "executed_by",
+    "tool_version",
+    "error",
+    "backup_path",
+];
+
+const POSTGRES_DDL: &str = "
+CREATE TABLE IF NOT EXISTS migrations (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    version text NOT NULL,
+    name text NOT NULL,
+    action text NOT NULL CONSTRAINT chk_migrations_action
+        CHECK (action IN ('apply', 'force', 'skip', 'revert', 'repair')),
+    success boolean NOT NULL DEFAULT true,
+    executed_at timestamptz NOT NULL DEFAULT now(),
+    execution_time_ms bigint,
+    checksum text,
+    executed_by text NOT NULL,
+    tool_version text NOT NULL,
+    error text,
+    backup_path text
+);
+CREATE INDEX IF NOT EXISTS idx_migrations_executed_at ON migrations (executed_at);
+";
+
+const SQLITE_DDL: &str = "
+CREATE TABLE IF NOT EXISTS migrations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    version TEXT NOT NULL,
+    name TEXT NOT NULL,
+    action TEXT NOT NULL CONSTRAINT chk_migrations_action
+        CHECK (action IN ('apply', 'force', 'skip', 'revert', 'repair')),
+    success INTEGER NOT NULL DEFAULT 1 CONSTRAINT chk_migrations_success CHECK (success IN (0, 1)),
+    executed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    execution_time_ms INTEGER,
+    checksum TEXT,
+    executed_by TEXT NOT NULL,
+    tool_version TEXT NOT NULL,
+    error TEXT,
+    backup_path TEXT
+);
+CREATE INDEX IF NOT EXISTS idx_migrations_executed_at ON migrations (executed_at);
+";
+
+/// What a history row records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Apply,
+    Force,
+    Skip,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Apply => "apply",
+            Action::Force => "force",
+            Action::Skip => "skip",
+        }
+    }
+}
+
+/// One row of our history, as read back.
+#[derive(Debug, Clone, Queryable)]
+pub struct HistoryRow {
+    pub version: String,
+    pub name: String,
+    pub action: String,
+    pub success: bool,
+    /// RFC 3339, UTC.
+    pub executed_at: String,
+    pub execution_time_ms: Option<i64>,
+    pub checksum: Option<String>,
+}
+
+/// Everything the planner needs to know about the database, read with a
+/// fixed number of queries however many migrations exist.
+#[derive(Debug, Default)]
+pub struct DbState {
+    /// Applied versions (Diesel's table) and when they were applied (RFC 3339).
+    pub applied: BTreeMap<String, String>,
+    /// Our log, oldest first.
+    pub history: Vec<HistoryRow>,
+}
+
+impl DbState {
+    pub fn is_applied(&self, version: &str) -> bool {
+        self.applied.contains_key(version)
+    }
+
+    /// The newest history row for `version`.
+    pub fn latest(&self, version: &str) -> Option<&HistoryRow> {
+        self.history.iter().rev().find(|r| r.version == version)
+    }
+
+    /// The newest successful apply or force of `version`.
+    pub fn latest_run(&self, version: &str) -> Option<&HistoryRow> {
+        self.history
+            .iter()
+            .rev()
+            .find(|r| r.version == version && r.success && r.action != "skip")
+    }
+}
+
+/// Per-backend SQL for rendering timestamps as RFC 3339 text.
+struct TimeFormat {
+    executed_at: &'static str,
+    run_on: &'static str,
+}
+
+fn time_format(conn: &AnyConnection) -> TimeFormat {
+    match conn {
+        AnyConnection::Pg(_) => TimeFormat {
+            executed_at: "to_char(executed_at AT TIME ZONE 'UTC', \
+                          'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+            // Diesel's run_on is a timestamp in the session's time zone.
+            run_on: "to_char(run_on::timestamptz AT TIME ZONE 'UTC', \
+                     'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+        },
+        AnyConnection::Sqlite(_) => TimeFormat {
+            executed_at: "executed_at",
+            run_on: "strftime('%Y-%m-%dT%H:%M:%fZ', run_on)",
+        },
+    }
+}
+
+#[derive(QueryableByName)]
+struct TableColumn {
+    #[diesel(sql_type = Text)]
+    tbl: String,
+    #[diesel(sql_type = Text)]
+    col: String,
+}
+
+/// Which of the two tracking tables exist, and the columns of `migrations`.
+struct Tables {
+    ours: Option<Vec<String>>,
+    diesels: bool,
+}
+
+fn existing_tables(conn: &mut Conn) -> Result<Tables> {
+    let query = match &**conn {
+        AnyConnection::Pg(_) => {
+            "SELECT c.relname::text AS tbl, a.attname::text AS col \
+             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+             WHERE c.oid IN (to_regclass('migrations'), to_regclass('__diesel_schema_migrations')) \
+               AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"
+        }
+        AnyConnection::Sqlite(_) => {
+            "SELECT m.name AS tbl, p.name AS col \
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name IN ('migrations', '__diesel_schema_migrations') \
+             ORDER BY m.name, p.cid"
+        }
+    };
+    let rows = diesel::sql_query(query)
+        .load::<TableColumn>(&mut **conn)
+        .map_err(|e| Error::from_db("reading the tracking tables", &e))?;
+    let ours: Vec<String> = rows
+        .iter()
+        .filter(|r| r.tbl == "migrations")
+        .map(|r| r.col.clone())
+        .collect();
+    Ok(Tables {
+        diesels: rows.iter().any(|r| r.tbl == "__diesel_schema_migrations"),
+        ours: (!ours.is_empty()).then_some(ours),
+    })
+}
+
+fn check_shape(columns: &[String]) -> Result<()> {
+    if columns.iter().map(String::as_str).eq(COLUMNS) {
+        Ok(())
+    } else {
+        Err(Error::ForeignHistoryTable {
+            columns: columns.join(", "),
+        })
+    }
+}
+
+/// Reads what the database has without changing it (a fresh database simply
+/// has nothing).
+pub fn read_state(conn: &mut Conn) -> Result<DbState> {
+    let tables = existing_tables(conn)?;
+    let format = time_format(conn);
+    let mut state = DbState::default();
+    if tables.diesels {
+        state.applied = __diesel_schema_migrations::table
+            .select((
+                __diesel_schema_migrations::version,
+                sql::<Text>(format.run_on),
+            ))
+            .load::<(String, String)>(&mut **conn)
+            .map_err(|e| Error::from_db("reading __diesel_schema_migrations", &e))?
+            .into_iter()
+            .collect();
+    }
+    if let Some(columns) = &tables.ours {
+        check_shape(columns)?;
+        state.history = migrations::table
+            .select((
+                migrations::version,
+                migrations::name,
+                migrations::action,
+                migrations::success,
+                sql::<Text>(format.executed_at),
+                migrations::execution_time_ms,
+                migrations::checksum,
+            ))
+            .order(migrations::id.asc())
+            .load::<HistoryRow>(&mut **conn)
+            .map_err(|e| Error::from_db("reading the migrations history", &e))?;
+    }
+    Ok(state)
+}
+
+/// Creates both tracking tables when missing; refuses a foreign `migrations`.
+pub fn ensure_tables(conn: &mut Conn) -> Result<()> {
+    let tables = existing_tables(conn)?;
+    match &tables.ours {
+        Some(columns) => check_shape(columns)?,
+        None => {
+            let ddl = match &**conn {
+                AnyConnection::Pg(_) => POSTGRES_DDL,
+                AnyConnection::Sqlite(_) => SQLITE_DDL,
+            };
+            conn.batch_execute(ddl)
+                .map_err(|e| Error::from_db("creating the migrations history table", &e))?;
+        }
+    }
+    if !tables.diesels {
+        (**conn)
+            .setup()
+            .map_err(|e| Error::from_db("creating __diesel_schema_migrations", &e))?;
+    }
+    Ok(())
+}
+
+/// One row to append to our history.
+pub struct Record<'a> {
+    pub version: &'a str,
+    pub name: &'a str,
+    pub action: Action,
+    pub success: bool,
+    pub execution_time_ms: Option<i64>,
+    pub checksum: Option<&'a str>,
+    pub executed_by: &'a str,
+    pub error: Option<&'a str>,
+}
+
+/// Appends a row; called inside the migration's own transaction.
+pub fn record(conn: &mut AnyConnection, rec: &Record<'_>) -> QueryResult<()> {
+    diesel::insert_into(migrations::table)
+        .values((
+            migrations::version.eq(rec.version),
+            migrations::name.eq(rec.name),
+            migrations::action.eq(rec.action.as_str()),
+            migrations::success.eq(rec.success),
+            migrations::execution_time_ms.eq(rec.execution_time_ms),
+            migrations::checksum.eq(rec.checksum),
+            migrations::executed_by.eq(rec.executed_by),
+            migrations::tool_version.eq(env!("CARGO_PKG_VERSION")),
+            migrations::error.eq(rec.error),
+            migrations::backup_path.eq(None::<String>),
+        ))
+        .execute(conn)
+        .map(drop)
+}

@@ -1,0 +1,18 @@
+use std::process::ExitCode;
+
+use buildxpert_migrate::cli::Cli;
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    buildxpert_migrate::init_logging(cli.global.verbose, cli.global.quiet);
+    match buildxpert_migrate::execute(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // One line, whatever the database put in its message.
+            let message = err.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+            eprintln!("error: {message}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
