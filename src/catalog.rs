@@ -72,7 +72,10 @@ impl SqlFiles {
                 match std::fs::read_to_string(&path) {
                     Ok(text) => Ok(Some(text)),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                    Err(e) => Err(Error::Catalog(format!("cannot read {}: {e}", path.display()))),
+                    Err(e) => Err(Error::Catalog(format!(
+                        "cannot read {}: {e}",
+                        path.display()
+                    ))),
                 }
             }
         }
@@ -267,7 +270,12 @@ mod tests {
     fn both_embedded_sets_hold_the_same_declared_migrations() {
         let pg = Catalog::embedded(Backend::Postgres).unwrap();
         let lite = Catalog::embedded(Backend::Sqlite).unwrap();
-        let names = |c: &Catalog| c.entries().iter().map(|e| e.to_string()).collect::<Vec<_>>();
+        let names = |c: &Catalog| {
+            c.entries()
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(names(&pg), names(&lite));
         assert_eq!(
             names(&pg),

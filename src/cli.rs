@@ -15,8 +15,7 @@ use crate::error::EXIT_CODES_HELP;
                   or SQLite.\n\nThe database URL comes from --database-url, DATABASE_URL, \
                   config.env or .env (first found wins); without any, a local SQLite file \
                   buildxpert.sqlite3 is migrated (not when BUILDXPERT_ENV=production).",
-    after_help = EXIT_CODES_HELP,
-    args_conflicts_with_subcommands = true
+    after_help = EXIT_CODES_HELP
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -25,7 +24,7 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// `run`'s options, for the default command.
+    /// `run`'s options, for the default command (refused before a subcommand).
     #[command(flatten)]
     pub run: RunArgs,
 }

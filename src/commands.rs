@@ -30,10 +30,19 @@ pub fn init_logging(verbose: bool, quiet: bool) {
 
 /// Runs the command the user asked for.
 pub fn execute(cli: &Cli) -> Result<()> {
+    if cli.command.is_some() && (cli.run.force || cli.run.skip_optional) {
+        return Err(Error::Usage(
+            "--force and --skip-optional go after the subcommand (e.g. `run --skip-optional`)"
+                .to_string(),
+        ));
+    }
     let dir = std::env::current_dir()
         .map_err(|e| Error::Usage(format!("cannot read the working directory: {e}")))?;
     let var = |name: &str| std::env::var(name).ok();
-    let env = Environment { var: &var, dir: &dir };
+    let env = Environment {
+        var: &var,
+        dir: &dir,
+    };
     let target = config::resolve(cli.global.database_url.as_deref(), &env)?;
     if target.source == UrlSource::Default && !cli.global.quiet {
         eprintln!(

@@ -280,7 +280,12 @@ mod tests {
 
     #[test]
     fn sqlite_forms_select_sqlite() {
-        for raw in ["sqlite://data/app.db", "file:app.db?mode=rwc", "x.sqlite3", "a/b.db"] {
+        for raw in [
+            "sqlite://data/app.db",
+            "file:app.db?mode=rwc",
+            "x.sqlite3",
+            "a/b.db",
+        ] {
             let t = Target::parse(raw, UrlSource::Flag).unwrap();
             assert_eq!(t.backend, Backend::Sqlite, "{raw}");
         }

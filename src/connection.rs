@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, HandleError, Pool, PooledConnection};
+use diesel::r2d2::{HandleError, ManageConnection, Pool, PooledConnection, R2D2Connection};
 
-use crate::config::Target;
+use crate::config::{Backend, Target};
 use crate::error::{Error, Result};
 
 /// One connection type for both backends (as Vaultwarden does), so the
@@ -22,7 +22,37 @@ pub enum AnyConnection {
 /// The backend type of [`AnyConnection`]; migrations run against it.
 pub type Db = <AnyConnection as Connection>::Backend;
 
-pub type Conn = PooledConnection<ConnectionManager<AnyConnection>>;
+pub type Conn = PooledConnection<Manager>;
+
+/// Opens the backend the URL selected. (The derived `AnyConnection::establish`
+/// tries every backend in turn and replaces the driver's message with
+/// "Invalid connection url", which would leave users guessing.)
+#[derive(Debug)]
+pub struct Manager {
+    backend: Backend,
+    url: String,
+}
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<AnyConnection, ConnectionError> {
+        match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.url).map(AnyConnection::Pg),
+            Backend::Sqlite => SqliteConnection::establish(&self.url).map(AnyConnection::Sqlite),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ConnectionError> {
+        conn.ping()
+            .map_err(ConnectionError::CouldntSetupConfiguration)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        conn.is_broken()
+    }
+}
 
 /// How long one poll for a connection waits before looking at the last error.
 const POLL: Duration = Duration::from_millis(25);
@@ -32,8 +62,8 @@ const POLL: Duration = Duration::from_millis(25);
 #[derive(Debug, Default, Clone)]
 struct LastError(Arc<Mutex<Option<String>>>);
 
-impl HandleError<diesel::r2d2::Error> for LastError {
-    fn handle_error(&self, error: diesel::r2d2::Error) {
+impl HandleError<ConnectionError> for LastError {
+    fn handle_error(&self, error: ConnectionError) {
         if let Ok(mut slot) = self.0.lock() {
             *slot = Some(error.to_string());
         }
@@ -55,7 +85,10 @@ pub fn connect(target: &Target) -> Result<Conn> {
         .min_idle(Some(0))
         .test_on_check_out(false)
         .error_handler(Box::new(last_error.clone()))
-        .build_unchecked(ConnectionManager::<AnyConnection>::new(&target.connect_url));
+        .build_unchecked(Manager {
+            backend: target.backend,
+            url: target.connect_url.clone(),
+        });
     let mut conn = loop {
         match pool.get_timeout(POLL) {
             Ok(conn) => break conn,
@@ -75,7 +108,11 @@ fn prepare(conn: &mut Conn, target: &Target) -> Result<()> {
     let setup = match &mut **conn {
         AnyConnection::Pg(_) => "SET application_name = 'buildxpert-migrate'",
         // Foreign keys are off by default in SQLite; the schema relies on them.
-        AnyConnection::Sqlite(_) => "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000",
+        // Reading schema_version makes SQLite open the file now, so a file that
+        // is not a database is reported as such before anything else.
+        AnyConnection::Sqlite(_) => {
+            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA schema_version"
+        }
     };
     conn.batch_execute(setup).map_err(|e| match &e {
         diesel::result::Error::DatabaseError(_, info)
@@ -156,9 +193,14 @@ fn classify_connect_error(target: &Target, message: &str) -> Error {
     {
         format!("The user name or password is wrong. {config_hint}")
     } else if lower.contains("database") && lower.contains("does not exist") {
-        "The database does not exist: create it first (createdb <name>, or CREATE DATABASE) or \
-         fix the name in DATABASE_URL"
-            .to_string()
+        let name = message
+            .split_once("database \"")
+            .and_then(|(_, rest)| rest.split('"').next())
+            .unwrap_or("<name>");
+        format!(
+            "The database does not exist: create it first (createdb {name}, or CREATE DATABASE) \
+             or fix the name in DATABASE_URL"
+        )
     } else if lower.contains("role") && lower.contains("does not exist") {
         format!("The role does not exist on the server. {config_hint}")
     } else if lower.contains("could not translate host name")
@@ -169,7 +211,7 @@ fn classify_connect_error(target: &Target, message: &str) -> Error {
         "Nothing accepts connections there: start PostgreSQL or fix the host and port in \
          DATABASE_URL"
             .to_string()
-    } else if lower.contains("unable to open database file") {
+    } else if lower.contains("unable to open") {
         "SQLite cannot open the file: check that its directory exists and is writable, or fix \
          the path in DATABASE_URL"
             .to_string()

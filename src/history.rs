@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use diesel::dsl::sql;
 use diesel::connection::SimpleConnection;
+use diesel::dsl::sql;
 use diesel::migration::MigrationConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;

@@ -10,7 +10,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // One line, whatever the database put in its message.
-            let message = err.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+            let message = err
+                .to_string()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             eprintln!("error: {message}");
             ExitCode::from(err.exit_code())
         }

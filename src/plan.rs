@@ -52,7 +52,9 @@ pub fn plan<'c>(catalog: &'c Catalog, state: &DbState, options: Options) -> Resu
     for entry in catalog.entries() {
         let applied = state.is_applied(&entry.version);
         let step = if entry.optional && options.skip_optional && !applied {
-            let already_said = state.latest(&entry.version).is_some_and(|r| r.action == "skip");
+            let already_said = state
+                .latest(&entry.version)
+                .is_some_and(|r| r.action == "skip");
             Step::Skip {
                 record: !already_said,
             }

@@ -85,11 +85,7 @@ impl<W: Write> Reporter for TextReporter<W> {
                     Step::Force { .. } => "re-run (force)",
                     _ => "applied",
                 };
-                writeln!(
-                    self.out,
-                    "Migration {entry} {verb} in {}",
-                    millis(elapsed)
-                )
+                writeln!(self.out, "Migration {entry} {verb} in {}", millis(elapsed))
             }
             Event::AlreadyApplied { entry } => {
                 writeln!(self.out, "Migration {entry} already applied, skipping")

@@ -90,7 +90,7 @@ CREATE INDEX IF NOT EXISTS idx_call_events_user_id ON call_events (user_id);
 CREATE TABLE IF NOT EXISTS call_recordings (
     id               UUID        PRIMARY KEY DEFAULT gen_random_uuid(),
     call_log_id      UUID        NOT NULL,
-    storage_key      TEXT        NOT NULL,  -- object-store key; the row must outlive the file, hence RESTRICT below
+    storage_key      TEXT        NOT NULL,  -- object-store key; RESTRICT on call_log_id forces a purge of the file before its call log can go
     audio_format     VARCHAR(10) NOT NULL DEFAULT 'webm',
     duration_seconds INTEGER     NOT NULL DEFAULT 0,
     file_size_bytes  BIGINT,

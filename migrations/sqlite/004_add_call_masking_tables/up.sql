@@ -97,7 +97,7 @@ CREATE INDEX IF NOT EXISTS idx_call_events_user_id ON call_events (user_id);
 CREATE TABLE IF NOT EXISTS call_recordings (
     id               TEXT    NOT NULL PRIMARY KEY DEFAULT (lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (random() & 3), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))),
     call_log_id      TEXT    NOT NULL,
-    storage_key      TEXT    NOT NULL,  -- object-store key; the row must outlive the file, hence RESTRICT below
+    storage_key      TEXT    NOT NULL,  -- object-store key; RESTRICT on call_log_id forces a purge of the file before its call log can go
     audio_format     TEXT    NOT NULL DEFAULT 'webm',
     duration_seconds INTEGER NOT NULL DEFAULT 0,
     file_size_bytes  INTEGER,

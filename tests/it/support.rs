@@ -1,0 +1,347 @@
+//! Real databases for tests: a fresh PostgreSQL database per test (dropped
+//! afterwards), temporary SQLite files, and the real binary.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+/// The server tests create their databases on; `TEST_DATABASE_URL` overrides it.
+pub fn server_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// A freshly created PostgreSQL database, dropped when the value is.
+pub struct PgDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl PgDb {
+    pub fn new() -> PgDb {
+        let name = format!(
+            "bxm_test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        admin()
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let mut url = url::Url::parse(&server_url()).expect("TEST_DATABASE_URL is a URL");
+        url.set_path(&name);
+        PgDb {
+            name,
+            url: url.to_string(),
+        }
+    }
+
+    pub fn conn(&self) -> PgConnection {
+        PgConnection::establish(&self.url).unwrap()
+    }
+
+    /// The first column (cast to text by the query) of every row.
+    pub fn strings(&self, sql: &str) -> Vec<String> {
+        strings(&mut self.conn(), sql)
+    }
+
+    pub fn execute(&self, sql: &str) {
+        self.conn().batch_execute(sql).unwrap();
+    }
+
+    /// Tables in the public schema, sorted.
+    pub fn tables(&self) -> Vec<String> {
+        self.strings(
+            "SELECT table_name::text AS v FROM information_schema.tables \
+             WHERE table_schema = 'public' ORDER BY 1",
+        )
+    }
+
+    /// `pg_dump --schema-only`: the whole schema as PostgreSQL itself prints it.
+    pub fn dump(&self) -> String {
+        let out = Command::new("pg_dump")
+            .args(["--schema-only", "--no-owner", "--dbname", &self.url])
+            .output()
+            .expect("pg_dump must be on PATH (apt-get install postgresql-client)");
+        assert!(
+            out.status.success(),
+            "pg_dump failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // pg_dump 15.14+ brackets its output with a random \restrict key.
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let _ = admin().batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
+}
+
+/// A login role on the test server, dropped when the value is (declare it
+/// before any database it is granted rights in, so it is dropped after).
+pub struct PgRole {
+    pub name: String,
+}
+
+impl PgRole {
+    pub fn new(password: &str) -> PgRole {
+        let name = format!(
+            "bxm_role_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        admin()
+            .batch_execute(&format!("CREATE ROLE {name} LOGIN PASSWORD '{password}'"))
+            .unwrap();
+        PgRole { name }
+    }
+}
+
+impl Drop for PgRole {
+    fn drop(&mut self) {
+        let _ = admin().batch_execute(&format!("DROP ROLE IF EXISTS {}", self.name));
+    }
+}
+
+/// A connection to the test server's maintenance database; fails the test
+/// with what to start when the server cannot be reached.
+pub fn admin() -> PgConnection {
+    let url = server_url();
+    PgConnection::establish(&url).unwrap_or_else(|e| {
+        panic!(
+            "PostgreSQL is not reachable at {url}: {e}. Start it \
+             (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) \
+             or point TEST_DATABASE_URL at a server where this user may create databases"
+        )
+    })
+}
+
+#[derive(QueryableByName)]
+pub struct Value {
+    #[diesel(sql_type = Text)]
+    pub v: String,
+}
+
+/// Runs `sql`, whose one text column must be named `v`, and returns it.
+pub fn strings<C>(conn: &mut C, sql: &str) -> Vec<String>
+where
+    diesel::query_builder::SqlQuery: diesel::query_dsl::LoadQuery<'static, C, Value>,
+{
+    diesel::sql_query(sql)
+        .load::<Value>(conn)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .into_iter()
+        .map(|r| r.v)
+        .collect()
+}
+
+/// A temporary SQLite database file.
+pub struct SqliteDb {
+    _dir: Option<tempfile::TempDir>,
+    pub path: std::path::PathBuf,
+}
+
+impl SqliteDb {
+    pub fn new() -> SqliteDb {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("test.sqlite3");
+        SqliteDb {
+            _dir: Some(dir),
+            path,
+        }
+    }
+
+    /// A database file made by someone else (kept, not deleted).
+    pub fn at(path: std::path::PathBuf) -> SqliteDb {
+        SqliteDb { _dir: None, path }
+    }
+
+    pub fn url(&self) -> String {
+        self.path.to_string_lossy().into_owned()
+    }
+
+    pub fn execute(&self, sql: &str) {
+        self.conn().batch_execute(sql).unwrap();
+    }
+
+    pub fn conn(&self) -> SqliteConnection {
+        SqliteConnection::establish(&self.url()).unwrap()
+    }
+
+    pub fn strings(&self, sql: &str) -> Vec<String> {
+        strings(&mut self.conn(), sql)
+    }
+
+    pub fn tables(&self) -> Vec<String> {
+        self.strings(
+            "SELECT name AS v FROM sqlite_master WHERE type = 'table' \
+             AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+    }
+
+    /// Every schema object as SQLite stores it.
+    pub fn dump(&self) -> String {
+        self.strings(
+            "SELECT type || ' ' || name || ' ' || tbl_name || ' ' || coalesce(sql, '') AS v \
+             FROM sqlite_master ORDER BY type, name",
+        )
+        .join("\n")
+    }
+}
+
+/// What one run of the binary did.
+#[derive(Debug)]
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Outcome {
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code,
+            code,
+            "unexpected exit code; output:\n{}",
+            self.all()
+        );
+        self
+    }
+}
+
+/// Runs the binary in `dir` with no configuration from this process's
+/// environment, so only `args` (and files in `dir`) decide.
+pub fn migrate_in(dir: &Path, args: &[&str]) -> Outcome {
+    let out = Command::new(env!("CARGO_BIN_EXE_buildxpert-migrate"))
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("BUILDXPERT_ENV")
+        .env_remove("RUST_LOG")
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .unwrap();
+    Outcome {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs the binary against `url` with `args` after the subcommand position.
+pub fn migrate(url: &str, args: &[&str]) -> Outcome {
+    let dir = tempfile::tempdir().unwrap();
+    let mut full: Vec<&str> = args.to_vec();
+    full.extend(["--database-url", url]);
+    migrate_in(dir.path(), &full)
+}
+
+/// The 22 BuildXpert tables, by migration.
+pub const TABLES_BY_MIGRATION: [(&str, &[&str]); 5] = [
+    (
+        "001",
+        &[
+            "users",
+            "addresses",
+            "services_master",
+            "provider_profiles",
+            "provider_services",
+            "bookings",
+            "ratings",
+            "notifications",
+        ],
+    ),
+    ("002", &["payment_transactions"]),
+    (
+        "003",
+        &[
+            "payment_events",
+            "payment_api_logs",
+            "payment_security_events",
+        ],
+    ),
+    (
+        "004",
+        &[
+            "call_sessions",
+            "call_logs",
+            "call_events",
+            "call_recordings",
+        ],
+    ),
+    (
+        "005",
+        &[
+            "user_push_tokens",
+            "scheduled_notifications",
+            "notification_logs",
+            "user_notification_settings",
+            "notification_receipts",
+            "notification_queue",
+        ],
+    ),
+];
+
+/// Every table a full run leaves, sorted: the 22 plus the two tracking tables.
+pub fn all_tables() -> Vec<String> {
+    let mut tables: Vec<String> = TABLES_BY_MIGRATION
+        .iter()
+        .flat_map(|(_, t)| t.iter().map(|s| s.to_string()))
+        .chain([
+            "migrations".to_string(),
+            "__diesel_schema_migrations".to_string(),
+        ])
+        .collect();
+    tables.sort();
+    tables
+}
+
+/// Writes a test-only migration set: `(dir name, up.sql, down.sql)` each.
+pub fn migration_dir(
+    migrations: &[(&str, &str, &str)],
+    manifest: Option<&str>,
+) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, up, down) in migrations {
+        let m = dir.path().join(name);
+        std::fs::create_dir(&m).unwrap();
+        std::fs::write(m.join("up.sql"), up).unwrap();
+        std::fs::write(m.join("down.sql"), down).unwrap();
+    }
+    if let Some(manifest) = manifest {
+        std::fs::write(dir.path().join("manifest.toml"), manifest).unwrap();
+    }
+    dir
+}
+
+/// Compares two schema dumps and shows only the lines that differ.
+#[track_caller]
+pub fn assert_same_schema(actual: &str, expected: &str, what: &str) {
+    if actual != expected {
+        let only_actual: Vec<&str> = actual.lines().filter(|l| !expected.contains(l)).collect();
+        let only_expected: Vec<&str> = expected.lines().filter(|l| !actual.contains(l)).collect();
+        panic!(
+            "{what}: schema differs\nonly now: {only_actual:#?}\nonly before: {only_expected:#?}"
+        );
+    }
+}
