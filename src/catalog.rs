@@ -95,6 +95,8 @@ pub struct Entry {
     pub checksum: String,
     pub up_sql: String,
     pub down_sql: Option<String>,
+    /// Tables its down.sql drops: the ones this migration owns.
+    pub tables: Vec<String>,
     pub in_transaction: bool,
     pub migration: Box<dyn Migration<Db>>,
 }
@@ -177,9 +179,11 @@ impl Catalog {
                     declared.name
                 )));
             }
+            let down_sql = files.read(&dir_name, "down.sql")?;
             entries.push(Entry {
                 checksum: checksum(&up_sql),
-                down_sql: files.read(&dir_name, "down.sql")?,
+                tables: down_sql.as_deref().map(dropped_tables).unwrap_or_default(),
+                down_sql,
                 in_transaction: migration.metadata().run_in_transaction(),
                 optional: declared.is_some_and(|d| d.optional),
                 needs: declared.map(|d| d.needs.clone()).unwrap_or_default(),
@@ -240,6 +244,23 @@ impl Catalog {
     }
 }
 
+/// Table names a down.sql drops (`DROP TABLE [IF EXISTS] name`).
+pub fn dropped_tables(down_sql: &str) -> Vec<String> {
+    down_sql
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let upper = line.to_uppercase();
+            let rest = upper.strip_prefix("DROP TABLE ")?;
+            let rest = rest.strip_prefix("IF EXISTS ").unwrap_or(rest);
+            let name = line[line.len() - rest.len()..]
+                .split([' ', ';', ','])
+                .next()?;
+            Some(name.to_string())
+        })
+        .collect()
+}
+
 /// SHA-256 (hex) of migration text, ignoring a leading BOM and CRLF/CR line
 /// endings, so a Windows checkout does not look like an edited file.
 pub fn checksum(sql: &str) -> String {
@@ -264,6 +285,14 @@ mod tests {
         );
         assert_ne!(unix, checksum("CREATE TABLE a (id bigint);\nSELECT 1;\n"));
         assert_eq!(unix.len(), 64);
+    }
+
+    #[test]
+    fn dropped_tables_are_read_from_down_sql() {
+        let down = "-- undo\nDROP INDEX IF EXISTS idx_a;\nDROP TABLE IF EXISTS call_events;\n\
+                    drop table call_logs;\n";
+        assert_eq!(dropped_tables(down), ["call_events", "call_logs"]);
+        assert!(dropped_tables("SELECT 1;").is_empty());
     }
 
     #[test]

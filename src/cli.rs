@@ -46,22 +46,58 @@ pub struct GlobalArgs {
     /// Print errors only
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+
+    /// Keep retrying the connection for this long while the database starts
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub wait: Option<u64>,
+
+    /// How long to wait for another runner's migration lock before exiting 7
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 300)]
+    pub lock_wait: u64,
+
+    /// PostgreSQL lock_timeout for each statement: never queue the application behind a migration
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 5.0)]
+    pub lock_timeout: f64,
+
+    /// How often a migration that hit the lock timeout is rolled back and tried again
+    #[arg(long, global = true, value_name = "N", default_value_t = 5)]
+    pub lock_retries: u32,
+
+    /// PostgreSQL statement_timeout for each statement (off by default)
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub statement_timeout: Option<f64>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Apply every pending migration (the default; npm run db:migrate)
-    #[command(after_help = "Example:\n  buildxpert-migrate run --skip-optional")]
+    #[command(after_help = "Examples:\n  buildxpert-migrate run --skip-optional\n  \
+                            buildxpert-migrate run --to 003 --dry-run\n  \
+                            buildxpert-migrate run --backup /var/backups/buildxpert")]
     Run(RunArgs),
     /// Re-run every migration's up.sql, applied or not (npm run db:migrate:force)
-    #[command(after_help = "Example:\n  buildxpert-migrate force --skip-optional")]
+    #[command(
+        after_help = "Example:\n  buildxpert-migrate force --skip-optional --backup ./backups"
+    )]
     Force(ForceArgs),
+    /// Revert migrations with their down.sql, newest first (drops data)
+    #[command(after_help = "Examples:\n  buildxpert-migrate revert --dry-run\n  \
+                            buildxpert-migrate revert 004 --only --yes\n  \
+                            buildxpert-migrate revert --all --yes --backup ./backups")]
+    Revert(RevertArgs),
+    /// Revert migrations, then apply them again (drops data)
+    #[command(after_help = "Example:\n  buildxpert-migrate redo --yes")]
+    Redo(RevertArgs),
+    /// Accept the database as it is: record changed checksums, mark a failed or
+    /// hand-completed migration as applied
+    #[command(after_help = "Example:\n  buildxpert-migrate repair 003")]
+    Repair(RepairArgs),
     /// Show each migration's state (npm run db:migrate:status)
     #[command(after_help = "Example:\n  buildxpert-migrate status --format json --check")]
     Status(StatusArgs),
 }
 
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Args, Default, PartialEq, Eq)]
 pub struct RunArgs {
     /// Leave optional migrations (call masking, push notifications) unapplied
     #[arg(long)]
@@ -70,6 +106,22 @@ pub struct RunArgs {
     /// Re-run migrations that are already applied (same as the `force` command)
     #[arg(long)]
     pub force: bool,
+
+    /// Stop after this version
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+
+    /// Print what would run, in order, with its SQL; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Back the database up into DIR first (pg_dump or VACUUM INTO)
+    #[arg(long, value_name = "DIR")]
+    pub backup: Option<PathBuf>,
+
+    /// Run even though the database has versions this binary does not contain
+    #[arg(long)]
+    pub allow_unknown: bool,
 }
 
 #[derive(Debug, Args)]
@@ -77,6 +129,73 @@ pub struct ForceArgs {
     /// Leave optional migrations unapplied
     #[arg(long)]
     pub skip_optional: bool,
+
+    /// Stop after this version
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+
+    /// Print what would run, in order, with its SQL; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Back the database up into DIR first
+    #[arg(long, value_name = "DIR")]
+    pub backup: Option<PathBuf>,
+
+    /// Run even though the database has versions this binary does not contain
+    #[arg(long)]
+    pub allow_unknown: bool,
+}
+
+impl ForceArgs {
+    pub fn as_run(&self) -> RunArgs {
+        RunArgs {
+            skip_optional: self.skip_optional,
+            force: true,
+            to: self.to.clone(),
+            dry_run: self.dry_run,
+            backup: self.backup.clone(),
+            allow_unknown: self.allow_unknown,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RevertArgs {
+    /// Revert down to and including this version (default: the newest applied one)
+    #[arg(value_name = "VERSION", conflicts_with = "all")]
+    pub version: Option<String>,
+
+    /// Revert every applied migration
+    #[arg(long)]
+    pub all: bool,
+
+    /// Revert only VERSION, not the newer ones (refused while another applied migration needs it)
+    #[arg(long, requires = "version")]
+    pub only: bool,
+
+    /// Print what would run, in order, with its SQL; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Back the database up into DIR first
+    #[arg(long, value_name = "DIR")]
+    pub backup: Option<PathBuf>,
+
+    /// Do not ask for confirmation (required without a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Required with BUILDXPERT_ENV=production: this drops tables and their rows
+    #[arg(long)]
+    pub allow_data_loss: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RepairArgs {
+    /// Only this version (default: every migration that needs it)
+    #[arg(value_name = "VERSION")]
+    pub version: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,17 +1,23 @@
 //! Each subcommand: resolve the database, load the catalog, connect, then
-//! plan and run (or report status).
+//! (under the migration lock) plan and run, revert, repair, or report status.
 
-use std::io::{Write, stdout};
+use std::collections::HashSet;
+use std::io::{BufRead, IsTerminal, Write, stderr, stdin, stdout};
+use std::path::Path;
+use std::time::Duration;
 
+use crate::backup;
 use crate::catalog::Catalog;
-use crate::cli::{Cli, Command, Format, StatusArgs};
+use crate::cli::{Cli, Command, Format, RevertArgs, RunArgs, StatusArgs};
 use crate::config::{self, Environment, Target, UrlSource};
-use crate::connection::{self, Conn};
+use crate::connection::{self, Conn, Settings};
 use crate::error::{Error, Result};
-use crate::history;
-use crate::plan::{self, Options};
+use crate::history::{self, Action, Record};
+use crate::lock;
+use crate::plan::{self, Options, Plan, Planned, RevertScope, State, Step};
 use crate::report::{self, TextReporter};
-use crate::runner;
+use crate::runner::{self, RunContext};
+use crate::signals;
 
 /// Sets up logging: `RUST_LOG` wins; otherwise `--verbose` shows debug
 /// detail (connection, SQL) and `--quiet` only errors.
@@ -24,18 +30,32 @@ pub fn init_logging(verbose: bool, quiet: bool) {
         "warn"
     };
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(default))
-        .format(|buf, record| writeln!(buf, "{}: {}", record.target(), record.args()))
+        .format(|buf, record| {
+            let label = match record.target() {
+                "sql" => "sql".to_string(),
+                _ => record.level().as_str().to_lowercase(),
+            };
+            writeln!(buf, "{label}: {}", record.args())
+        })
         .init();
+}
+
+/// What every command needs besides the connection.
+struct Context<'a> {
+    target: Target,
+    catalog: Catalog,
+    cli: &'a Cli,
+    production: bool,
 }
 
 /// Runs the command the user asked for.
 pub fn execute(cli: &Cli) -> Result<()> {
-    if cli.command.is_some() && (cli.run.force || cli.run.skip_optional) {
+    if cli.command.is_some() && cli.run != RunArgs::default() {
         return Err(Error::Usage(
-            "--force and --skip-optional go after the subcommand (e.g. `run --skip-optional`)"
-                .to_string(),
+            "run options go after the subcommand (e.g. `run --skip-optional`)".to_string(),
         ));
     }
+    signals::exit_on_interrupt()?;
     let dir = std::env::current_dir()
         .map_err(|e| Error::Usage(format!("cannot read the working directory: {e}")))?;
     let var = |name: &str| std::env::var(name).ok();
@@ -56,7 +76,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
         Some(dir) => Catalog::from_dir(dir)?,
         None => Catalog::embedded(target.backend)?,
     };
-    let mut conn = connection::connect(&target)?;
+    let mut conn = connection::connect(&target, &settings(cli)?)?;
     if log::log_enabled!(log::Level::Debug) {
         log::debug!(
             "connected to {} (from {})",
@@ -64,53 +84,273 @@ pub fn execute(cli: &Cli) -> Result<()> {
             target.source
         );
     }
+    let ctx = Context {
+        target,
+        catalog,
+        cli,
+        production: env.production(),
+    };
     match &cli.command {
-        None => run(&mut conn, &catalog, run_options(&cli.run), cli.global.quiet),
-        Some(Command::Run(args)) => run(&mut conn, &catalog, run_options(args), cli.global.quiet),
-        Some(Command::Force(args)) => run(
-            &mut conn,
-            &catalog,
-            Options {
-                force: true,
-                skip_optional: args.skip_optional,
-            },
-            cli.global.quiet,
-        ),
-        Some(Command::Status(args)) => status(&mut conn, &catalog, args, &target),
+        None => run(&mut conn, &ctx, &cli.run),
+        Some(Command::Run(args)) => run(&mut conn, &ctx, args),
+        Some(Command::Force(args)) => run(&mut conn, &ctx, &args.as_run()),
+        Some(Command::Revert(args)) => revert(&mut conn, &ctx, args, false),
+        Some(Command::Redo(args)) => revert(&mut conn, &ctx, args, true),
+        Some(Command::Repair(args)) => repair(&mut conn, &ctx, args.version.as_deref()),
+        Some(Command::Status(args)) => status(&mut conn, &ctx, args),
     }
 }
 
-fn run_options(args: &crate::cli::RunArgs) -> Options {
-    Options {
+fn settings(cli: &Cli) -> Result<Settings> {
+    let seconds = |value: f64, flag: &str| {
+        Duration::try_from_secs_f64(value)
+            .map_err(|_| Error::Usage(format!("{flag} takes a number of seconds, not {value}")))
+    };
+    Ok(Settings {
+        wait: cli.global.wait.map(Duration::from_secs),
+        lock_wait: Duration::from_secs(cli.global.lock_wait),
+        lock_timeout: seconds(cli.global.lock_timeout, "--lock-timeout")?,
+        statement_timeout: cli
+            .global
+            .statement_timeout
+            .map(|s| seconds(s, "--statement-timeout"))
+            .transpose()?,
+    })
+}
+
+fn lock_wait(ctx: &Context<'_>) -> Duration {
+    Duration::from_secs(ctx.cli.global.lock_wait)
+}
+
+fn run(conn: &mut Conn, ctx: &Context<'_>, args: &RunArgs) -> Result<()> {
+    let options = Options {
         force: args.force,
         skip_optional: args.skip_optional,
+        to: args.to.clone(),
+    };
+    // A force may re-run modified or failed migrations: that is what it is for.
+    let forced: HashSet<&str> = if args.force {
+        ctx.catalog
+            .entries()
+            .iter()
+            .map(|e| e.version.as_str())
+            .collect()
+    } else {
+        HashSet::new()
+    };
+    if args.dry_run {
+        let state = history::read_state(conn, &ctx.catalog)?;
+        plan::check_integrity(&ctx.catalog, &state, args.allow_unknown, &forced)?;
+        let plan = plan::plan(&ctx.catalog, &state, &options)?;
+        return print(&report::plan_text(&plan, &ctx.target));
     }
+    if args.force && args.backup.is_none() && !ctx.cli.global.quiet {
+        eprintln!("{}", backup::recommendation(&ctx.target));
+    }
+    lock::with_lock(conn, lock_wait(ctx), |conn| {
+        history::ensure_tables(conn)?;
+        let state = history::read_state(conn, &ctx.catalog)?;
+        plan::check_integrity(&ctx.catalog, &state, args.allow_unknown, &forced)?;
+        let plan = plan::plan(&ctx.catalog, &state, &options)?;
+        apply_plan(conn, ctx, &plan, args.backup.as_deref())
+    })
 }
 
-fn run(conn: &mut Conn, catalog: &Catalog, options: Options, quiet: bool) -> Result<()> {
-    history::ensure_tables(conn)?;
-    let state = history::read_state(conn)?;
-    let plan = plan::plan(catalog, &state, options)?;
+/// Takes the backup when asked and something will change, then runs the plan.
+fn apply_plan(
+    conn: &mut Conn,
+    ctx: &Context<'_>,
+    plan: &Plan<'_>,
+    backup_dir: Option<&Path>,
+) -> Result<()> {
+    let backup_path = match backup_dir {
+        Some(dir) if plan.changes_schema() => {
+            let path = backup::take(conn, &ctx.target, dir)?;
+            if !ctx.cli.global.quiet {
+                eprintln!("Backup written to {}", path.display());
+            }
+            Some(path.to_string_lossy().into_owned())
+        }
+        _ => None,
+    };
     let executed_by = connection::current_user(conn)?;
-    let mut reporter = TextReporter::new(stdout().lock(), quiet);
-    runner::execute(conn, &plan, &executed_by, &mut reporter)?;
+    let context = RunContext {
+        executed_by: &executed_by,
+        backup_path: backup_path.as_deref(),
+        lock_retries: ctx.cli.global.lock_retries,
+    };
+    let mut reporter = TextReporter::new(stdout().lock(), ctx.cli.global.quiet);
+    runner::execute(conn, plan, &context, &mut reporter)?;
     Ok(())
 }
 
-fn status(conn: &mut Conn, catalog: &Catalog, args: &StatusArgs, target: &Target) -> Result<()> {
-    let state = history::read_state(conn)?;
-    let rows = plan::status(catalog, &state);
+fn revert(conn: &mut Conn, ctx: &Context<'_>, args: &RevertArgs, redo: bool) -> Result<()> {
+    let scope = match (&args.version, args.all, args.only) {
+        (_, true, _) => RevertScope::All,
+        (Some(version), _, true) => RevertScope::Only(version.clone()),
+        (Some(version), _, false) => RevertScope::DownTo(version.clone()),
+        (None, _, _) => RevertScope::Last,
+    };
+    let plan_for = |state: &history::DbState| -> Result<Plan<'_>> {
+        plan::check_integrity(&ctx.catalog, state, true, &HashSet::new())?;
+        let mut plan = plan::plan_revert(&ctx.catalog, state, &scope)?;
+        if redo {
+            let again: Vec<Planned<'_>> = plan
+                .steps
+                .iter()
+                .rev()
+                .map(|p| Planned {
+                    entry: p.entry,
+                    step: Step::Apply,
+                })
+                .collect();
+            plan.steps.extend(again);
+        }
+        Ok(plan)
+    };
+    if args.dry_run {
+        let state = history::read_state(conn, &ctx.catalog)?;
+        return print(&report::plan_text(&plan_for(&state)?, &ctx.target));
+    }
+    lock::with_lock(conn, lock_wait(ctx), |conn| {
+        history::ensure_tables(conn)?;
+        let state = history::read_state(conn, &ctx.catalog)?;
+        let plan = plan_for(&state)?;
+        if !plan.changes_schema() {
+            return print("Nothing to revert: no migration in that range is applied.");
+        }
+        confirm_data_loss(ctx, &plan, args)?;
+        if args.backup.is_none() && !ctx.cli.global.quiet {
+            eprintln!("{}", backup::recommendation(&ctx.target));
+        }
+        apply_plan(conn, ctx, &plan, args.backup.as_deref())
+    })
+}
+
+/// Reverting drops tables: ask on a terminal, require `--yes` without one,
+/// and `--allow-data-loss` in production.
+fn confirm_data_loss(ctx: &Context<'_>, plan: &Plan<'_>, args: &RevertArgs) -> Result<()> {
+    if ctx.production && !args.allow_data_loss {
+        return Err(Error::Usage(
+            "BUILDXPERT_ENV=production and this drops tables with their rows: take a backup, \
+             then pass --allow-data-loss --yes"
+                .to_string(),
+        ));
+    }
+    if args.yes {
+        return Ok(());
+    }
+    if !stdin().is_terminal() {
+        return Err(Error::Usage(
+            "this drops tables with their rows and there is no terminal to confirm on: pass \
+             --yes (after taking a backup)"
+                .to_string(),
+        ));
+    }
+    let mut err = stderr().lock();
+    writeln!(err, "This reverts, newest first (on {}):", ctx.target)?;
+    for planned in plan.steps.iter().filter(|p| p.step == Step::Revert) {
+        let tables = &planned.entry.tables;
+        let drops = if tables.is_empty() {
+            "no tables".to_string()
+        } else {
+            tables.join(", ")
+        };
+        writeln!(err, "  {}: drops {drops}", planned.entry)?;
+    }
+    writeln!(err, "{}", backup::recommendation(&ctx.target))?;
+    write!(err, "Type yes to continue: ")?;
+    err.flush()?;
+    let mut answer = String::new();
+    stdin().lock().read_line(&mut answer)?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(Error::Usage(
+            "not confirmed; nothing was changed".to_string(),
+        ))
+    }
+}
+
+fn repair(conn: &mut Conn, ctx: &Context<'_>, version: Option<&str>) -> Result<()> {
+    let chosen = match version {
+        Some(v) => vec![plan::known_version(&ctx.catalog, v)?],
+        None => ctx.catalog.entries().iter().collect(),
+    };
+    lock::with_lock(conn, lock_wait(ctx), |conn| {
+        history::ensure_tables(conn)?;
+        let state = history::read_state(conn, &ctx.catalog)?;
+        let executed_by = connection::current_user(conn)?;
+        let mut repaired = 0;
+        for entry in chosen.iter().copied() {
+            let found = plan::state_of(entry, &state);
+            let rec = Record {
+                version: &entry.version,
+                name: &entry.name,
+                action: Action::Repair,
+                success: true,
+                execution_time_ms: None,
+                checksum: Some(&entry.checksum),
+                executed_by: &executed_by,
+                error: None,
+                backup_path: None,
+            };
+            let outcome = match found {
+                State::Modified => "accepted its current up.sql (new checksum recorded)",
+                State::Failed | State::Inconsistent => "marked as applied",
+                _ => {
+                    if version.is_some() {
+                        print(&format!(
+                            "Migration {entry} is {}: nothing to repair",
+                            found.as_str()
+                        ))?;
+                    }
+                    continue;
+                }
+            };
+            connection::transaction(conn, |c| {
+                if found != State::Modified {
+                    history::mark_applied(c, &entry.version)?;
+                }
+                history::record(c, &rec)
+            })
+            .map_err(|e| Error::from_db("recording the repair", &e))?;
+            repaired += 1;
+            print(&format!("Migration {entry}: {outcome} by {executed_by}"))?;
+        }
+        if repaired == 0 && version.is_none() {
+            print("Nothing to repair: every migration matches the database.")?;
+        }
+        Ok(())
+    })
+}
+
+fn status(conn: &mut Conn, ctx: &Context<'_>, args: &StatusArgs) -> Result<()> {
+    let state = history::read_state(conn, &ctx.catalog)?;
+    let rows = plan::status(&ctx.catalog, &state);
     let text = match args.format {
-        Format::Table => format!("{target}\n{}", report::status_table(&rows)),
+        Format::Table => format!("{}\n{}", ctx.target, report::status_table(&rows)),
         Format::Json => report::status_json(&rows),
     };
-    writeln!(stdout().lock(), "{text}")?;
-    let pending = plan::pending_required(&rows);
-    if args.check && !pending.is_empty() {
-        return Err(Error::PendingRequired {
-            count: pending.len(),
-            versions: pending.join(", "),
-        });
+    print(&text)?;
+    if args.check {
+        plan::check_integrity(&ctx.catalog, &state, false, &HashSet::new())?;
+        let pending: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.state == State::Pending && r.optional == Some(false))
+            .map(|r| r.version.as_str())
+            .collect();
+        if !pending.is_empty() {
+            return Err(Error::PendingRequired {
+                count: pending.len(),
+                versions: pending.join(", "),
+            });
+        }
     }
+    Ok(())
+}
+
+fn print(text: &str) -> Result<()> {
+    writeln!(stdout().lock(), "{text}")?;
     Ok(())
 }

@@ -154,6 +154,22 @@ impl Target {
         })
     }
 
+    /// The password, for tools that take it apart from the URL (`PGPASSWORD`).
+    pub fn password(&self) -> Option<&str> {
+        self.password.as_deref()
+    }
+
+    /// The connection URL without its password.
+    pub fn url_without_password(&self) -> String {
+        match url::Url::parse(&self.connect_url) {
+            Ok(mut url) if self.password.is_some() => {
+                let _ = url.set_password(None);
+                url.to_string()
+            }
+            _ => self.connect_url.clone(),
+        }
+    }
+
     /// Replaces the password, wherever it occurs in `text`, with `***`.
     pub fn redact(&self, text: &str) -> String {
         match &self.password {
@@ -170,7 +186,8 @@ pub struct Environment<'a> {
 }
 
 impl Environment<'_> {
-    fn production(&self) -> bool {
+    /// `BUILDXPERT_ENV=production`: no silent defaults, no unconfirmed data loss.
+    pub fn production(&self) -> bool {
         (self.var)("BUILDXPERT_ENV")
             .map(|v| v.trim().eq_ignore_ascii_case("production"))
             .unwrap_or(false)

@@ -2,9 +2,13 @@
 //! turning the driver's connection failures into errors that say what to fix.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
 
-use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
+use diesel::connection::{
+    AnsiTransactionManager, Instrumentation, InstrumentationEvent, SimpleConnection,
+    TransactionManager,
+};
 use diesel::prelude::*;
 use diesel::r2d2::{HandleError, ManageConnection, Pool, PooledConnection, R2D2Connection};
 
@@ -76,9 +80,52 @@ impl LastError {
     }
 }
 
-/// Opens the pool (size one: a run holds one connection throughout) and
-/// returns its connection, prepared for migrating.
-pub fn connect(target: &Target) -> Result<Conn> {
+/// Session settings a run needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Keep retrying a failing connection this long (`--wait`).
+    pub wait: Option<Duration>,
+    /// How long to wait for another runner (SQLite: the busy timeout).
+    pub lock_wait: Duration,
+    /// PostgreSQL `lock_timeout` for every statement (`--lock-timeout`).
+    pub lock_timeout: Duration,
+    /// PostgreSQL `statement_timeout` (`--statement-timeout`), off by default.
+    pub statement_timeout: Option<Duration>,
+}
+
+/// Connects, retrying with a line per attempt while `--wait` allows, and
+/// prepares the session.
+pub fn connect(target: &Target, settings: &Settings) -> Result<Conn> {
+    let deadline = settings.wait.map(|wait| Instant::now() + wait);
+    let mut attempt = 1u32;
+    loop {
+        match connect_once(target) {
+            Ok(mut conn) => {
+                prepare(&mut conn, target, settings)?;
+                return Ok(conn);
+            }
+            Err(err @ Error::Connect { .. }) => {
+                let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+                match left {
+                    Some(left) if !left.is_zero() => {
+                        log::warn!(
+                            "attempt {attempt}: {err}; retrying for up to {}s more (--wait)",
+                            left.as_secs()
+                        );
+                        sleep(Duration::from_millis(500 * u64::from(attempt.min(4))).min(left));
+                        attempt += 1;
+                    }
+                    _ => return Err(err),
+                }
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// One try through a pool of size one (a run holds one connection
+/// throughout); returns the driver's own message on failure.
+fn connect_once(target: &Target) -> Result<Conn> {
     let last_error = LastError::default();
     let pool = Pool::builder()
         .max_size(1)
@@ -89,32 +136,43 @@ pub fn connect(target: &Target) -> Result<Conn> {
             backend: target.backend,
             url: target.connect_url.clone(),
         });
-    let mut conn = loop {
+    loop {
         match pool.get_timeout(POLL) {
-            Ok(conn) => break conn,
+            Ok(conn) => return Ok(conn),
             Err(_) => {
                 if let Some(message) = last_error.take() {
                     return Err(classify_connect_error(target, &target.redact(&message)));
                 }
             }
         }
-    };
-    prepare(&mut conn, target)?;
-    Ok(conn)
+    }
 }
 
 /// Session settings every run needs.
-fn prepare(conn: &mut Conn, target: &Target) -> Result<()> {
+fn prepare(conn: &mut Conn, target: &Target, settings: &Settings) -> Result<()> {
     let setup = match &mut **conn {
-        AnyConnection::Pg(_) => "SET application_name = 'buildxpert-migrate'",
+        AnyConnection::Pg(_) => {
+            let mut sql = format!(
+                "SET application_name = 'buildxpert-migrate'; SET lock_timeout = {}",
+                settings.lock_timeout.as_millis()
+            );
+            if let Some(timeout) = settings.statement_timeout {
+                sql.push_str(&format!(
+                    "; SET statement_timeout = {}",
+                    timeout.as_millis()
+                ));
+            }
+            sql
+        }
         // Foreign keys are off by default in SQLite; the schema relies on them.
         // Reading schema_version makes SQLite open the file now, so a file that
         // is not a database is reported as such before anything else.
-        AnyConnection::Sqlite(_) => {
-            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA schema_version"
-        }
+        AnyConnection::Sqlite(_) => format!(
+            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}; PRAGMA schema_version",
+            settings.lock_wait.as_millis()
+        ),
     };
-    conn.batch_execute(setup).map_err(|e| match &e {
+    conn.batch_execute(&setup).map_err(|e| match &e {
         diesel::result::Error::DatabaseError(_, info)
             if info.message().contains("not a database") =>
         {
@@ -128,8 +186,45 @@ fn prepare(conn: &mut Conn, target: &Target) -> Result<()> {
         }
         _ => Error::from_db("preparing the session", &e),
     })?;
+    if matches!(&**conn, AnyConnection::Pg(_)) {
+        // PostgreSQL 14+: notice a vanished client (kill -9, Ctrl-C) within a
+        // second even during a long statement, so its transaction rolls back and
+        // the lock is freed at once. Older servers lack the setting: no harm.
+        let _ = conn.batch_execute("SET client_connection_check_interval = 1000");
+    }
     conn.set_instrumentation(SqlLogger);
     Ok(())
+}
+
+/// Runs `f` in a transaction. SQLite's begins IMMEDIATE: it takes the write
+/// lock up front (waiting up to the busy timeout) instead of failing when a
+/// concurrent runner upgrades first.
+pub fn transaction<T, E>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        AnyConnection::Sqlite(lite) => {
+            AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?
+        }
+        AnyConnection::Pg(pg) => AnsiTransactionManager::begin_transaction(pg)?,
+    }
+    match f(conn) {
+        Ok(value) => match AnyConnection::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = AnyConnection::rollback_transaction(conn);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            AnyConnection::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
 }
 
 /// Logs every statement sent to the database at debug level (`--verbose`).

@@ -19,13 +19,17 @@ pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  success
   1  unexpected error
-  2  usage: bad flags or database URL
+  2  usage: bad flags, version or database URL; confirmation refused
   3  cannot connect (refused, unknown host, authentication, missing database)
   4  permission denied (the message names the privilege to grant)
   5  a migration failed (it was rolled back; earlier ones stay applied)
   6  status --check: required migrations are pending
-  7  (reserved) lock wait timed out
-  8  (reserved) integrity: checksum mismatch or unknown applied version";
+  5  also: a dependency is missing, a revert is needed by an applied migration,
+     or a migration outside a transaction failed earlier (see its message)
+  7  another runner held the migration lock past --lock-wait
+  8  integrity: an applied migration's file changed, an unknown version is
+     applied, the history was edited by hand, or `migrations` is not ours
+130/143  interrupted by SIGINT/SIGTERM (the running migration is rolled back)";
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -59,14 +63,13 @@ pub enum Error {
         hint: String,
     },
 
-    #[error(
-        "migration {version} {name} failed: {message}. It was rolled back; earlier migrations \
-         stay applied and later ones were not tried. Fix the cause and run again"
-    )]
+    #[error("{what} failed: {message}. {aftermath}")]
     MigrationFailed {
-        version: String,
-        name: String,
+        /// "migration 002 name" or "revert of migration 002 name".
+        what: String,
         message: String,
+        /// What state that leaves and what to do.
+        aftermath: String,
     },
 
     #[error(
@@ -94,6 +97,57 @@ pub enum Error {
     )]
     PendingRequired { count: usize, versions: String },
 
+    #[error(
+        "migration {version} {name} was applied with a different up.sql than the one in this \
+         binary (checksum differs); applied files must not change. Restore the file, or run \
+         `buildxpert-migrate repair {version}` after checking the difference by hand"
+    )]
+    Modified { version: String, name: String },
+
+    #[error(
+        "migration {version} {name} failed earlier outside a transaction and may be half-applied \
+         ({message}); check what it created, then `buildxpert-migrate force` to re-run it, or \
+         `buildxpert-migrate repair {version}` if you completed it by hand"
+    )]
+    PreviouslyFailed {
+        version: String,
+        name: String,
+        message: String,
+    },
+
+    #[error(
+        "migration {version} {name} is recorded as applied in `migrations` but missing from \
+         __diesel_schema_migrations (edited by hand?); run `buildxpert-migrate repair \
+         {version}` if its objects exist, or `buildxpert-migrate force` to re-run it"
+    )]
+    Inconsistent { version: String, name: String },
+
+    #[error(
+        "the database has migration(s) {versions} applied, which this binary does not contain \
+         (its newest is {newest}): it was migrated by a newer release. Deploy that release, or \
+         pass --allow-unknown to continue anyway"
+    )]
+    UnknownApplied { versions: String, newest: String },
+
+    #[error(
+        "migration {version} {name} cannot be reverted alone: applied migration(s) {dependents} \
+         need it. Revert those first (or revert down to {version} without --only)"
+    )]
+    NeededBy {
+        version: String,
+        name: String,
+        dependents: String,
+    },
+
+    #[error(
+        "another migration run holds the lock ({holder}) and did not finish within \
+         --lock-wait {seconds}s; wait for it, or stop it if it is stuck"
+    )]
+    LockTimeout { holder: String, seconds: u64 },
+
+    #[error("cannot take the backup: {0}")]
+    Backup(String),
+
     #[error("the migration set is inconsistent: {0}")]
     Catalog(String),
 
@@ -110,11 +164,17 @@ impl Error {
             Error::Usage(_) | Error::BadUrl { .. } | Error::NoUrlInProduction => exit::USAGE,
             Error::Connect { .. } => exit::CONNECT,
             Error::Permission { .. } => exit::PERMISSION,
-            Error::MigrationFailed { .. } | Error::MissingDependency { .. } => {
-                exit::MIGRATION_FAILED
-            }
+            Error::MigrationFailed { .. }
+            | Error::MissingDependency { .. }
+            | Error::NeededBy { .. }
+            | Error::PreviouslyFailed { .. } => exit::MIGRATION_FAILED,
             Error::PendingRequired { .. } => exit::PENDING,
-            Error::ForeignHistoryTable { .. } => exit::INTEGRITY,
+            Error::LockTimeout { .. } => exit::LOCK_TIMEOUT,
+            Error::ForeignHistoryTable { .. }
+            | Error::Modified { .. }
+            | Error::Inconsistent { .. }
+            | Error::UnknownApplied { .. } => exit::INTEGRITY,
+            Error::Backup(_) => exit::CONNECT,
             Error::Catalog(_) | Error::Database { .. } | Error::Output(_) => exit::UNEXPECTED,
         }
     }

@@ -3,7 +3,7 @@
 //! `migrations` table (the seed's log of every run: action, time, checksum,
 //! who, which tool version).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
@@ -11,6 +11,7 @@ use diesel::migration::MigrationConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
+use crate::catalog::Catalog;
 use crate::connection::{AnyConnection, Conn};
 use crate::error::{Error, Result};
 
@@ -99,6 +100,9 @@ pub enum Action {
     Apply,
     Force,
     Skip,
+    Revert,
+    /// A person accepted the database and files as they are (`repair`).
+    Repair,
 }
 
 impl Action {
@@ -107,6 +111,8 @@ impl Action {
             Action::Apply => "apply",
             Action::Force => "force",
             Action::Skip => "skip",
+            Action::Revert => "revert",
+            Action::Repair => "repair",
         }
     }
 }
@@ -122,6 +128,14 @@ pub struct HistoryRow {
     pub executed_at: String,
     pub execution_time_ms: Option<i64>,
     pub checksum: Option<String>,
+    pub error: Option<String>,
+}
+
+impl HistoryRow {
+    /// Whether this row, as the newest of its version, means "applied".
+    pub fn says_applied(&self) -> bool {
+        self.success && ["apply", "force", "repair"].contains(&self.action.as_str())
+    }
 }
 
 /// Everything the planner needs to know about the database, read with a
@@ -132,6 +146,10 @@ pub struct DbState {
     pub applied: BTreeMap<String, String>,
     /// Our log, oldest first.
     pub history: Vec<HistoryRow>,
+    /// Tables that exist, among those owned by migrations our log calls
+    /// applied but Diesel's record does not list (reverted by `diesel
+    /// migration revert` if gone, a hand-deleted record if present).
+    pub present_tables: BTreeSet<String>,
 }
 
 impl DbState {
@@ -146,10 +164,18 @@ impl DbState {
 
     /// The newest successful apply or force of `version`.
     pub fn latest_run(&self, version: &str) -> Option<&HistoryRow> {
+        self.history.iter().rev().find(|r| {
+            r.version == version && r.success && (r.action == "apply" || r.action == "force")
+        })
+    }
+
+    /// The checksum recorded by the newest apply, force or repair of `version`.
+    pub fn latest_checksum(&self, version: &str) -> Option<&str> {
         self.history
             .iter()
             .rev()
-            .find(|r| r.version == version && r.success && r.action != "skip")
+            .find(|r| r.version == version && r.says_applied())
+            .and_then(|r| r.checksum.as_deref())
     }
 }
 
@@ -229,8 +255,8 @@ fn check_shape(columns: &[String]) -> Result<()> {
 }
 
 /// Reads what the database has without changing it (a fresh database simply
-/// has nothing).
-pub fn read_state(conn: &mut Conn) -> Result<DbState> {
+/// has nothing), with a fixed number of queries.
+pub fn read_state(conn: &mut Conn, catalog: &Catalog) -> Result<DbState> {
     let tables = existing_tables(conn)?;
     let format = time_format(conn);
     let mut state = DbState::default();
@@ -256,12 +282,55 @@ pub fn read_state(conn: &mut Conn) -> Result<DbState> {
                 sql::<Text>(format.executed_at),
                 migrations::execution_time_ms,
                 migrations::checksum,
+                migrations::error,
             ))
             .order(migrations::id.asc())
             .load::<HistoryRow>(&mut **conn)
             .map_err(|e| Error::from_db("reading the migrations history", &e))?;
     }
+    let unrecorded: Vec<&str> = catalog
+        .entries()
+        .iter()
+        .filter(|e| !state.is_applied(&e.version))
+        .filter(|e| {
+            state
+                .latest(&e.version)
+                .is_some_and(HistoryRow::says_applied)
+        })
+        .flat_map(|e| e.tables.iter().map(String::as_str))
+        .collect();
+    if !unrecorded.is_empty() {
+        state.present_tables = tables_present(conn, &unrecorded)?;
+    }
     Ok(state)
+}
+
+#[derive(QueryableByName)]
+struct TableName {
+    #[diesel(sql_type = Text)]
+    tbl: String,
+}
+
+/// Which of `names` exist as tables.
+fn tables_present(conn: &mut Conn, names: &[&str]) -> Result<BTreeSet<String>> {
+    let query = match &**conn {
+        AnyConnection::Pg(_) => {
+            "SELECT c.relname::text AS tbl FROM pg_class c \
+             WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace \
+             AND c.relname = ANY (string_to_array($1, ','))"
+        }
+        AnyConnection::Sqlite(_) => {
+            "SELECT name AS tbl FROM sqlite_master WHERE type = 'table' \
+             AND name IN (SELECT value FROM json_each('[\"' || replace(?, ',', '\",\"') || '\"]'))"
+        }
+    };
+    Ok(diesel::sql_query(query)
+        .bind::<Text, _>(names.join(","))
+        .load::<TableName>(&mut **conn)
+        .map_err(|e| Error::from_db("checking which tables exist", &e))?
+        .into_iter()
+        .map(|t| t.tbl)
+        .collect())
 }
 
 /// Creates both tracking tables when missing; refuses a foreign `migrations`.
@@ -296,6 +365,7 @@ pub struct Record<'a> {
     pub checksum: Option<&'a str>,
     pub executed_by: &'a str,
     pub error: Option<&'a str>,
+    pub backup_path: Option<&'a str>,
 }
 
 /// Appends a row; called inside the migration's own transaction.
@@ -311,8 +381,27 @@ pub fn record(conn: &mut AnyConnection, rec: &Record<'_>) -> QueryResult<()> {
             migrations::executed_by.eq(rec.executed_by),
             migrations::tool_version.eq(env!("CARGO_PKG_VERSION")),
             migrations::error.eq(rec.error),
-            migrations::backup_path.eq(None::<String>),
+            migrations::backup_path.eq(rec.backup_path),
         ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Whether Diesel's record lists `version` now; asked again inside each
+/// migration's transaction, so a runner that lost a race does not apply a
+/// migration twice.
+pub fn is_recorded(conn: &mut AnyConnection, version: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        __diesel_schema_migrations::table.filter(__diesel_schema_migrations::version.eq(version)),
+    ))
+    .get_result(conn)
+}
+
+/// Adds `version` to Diesel's record (`repair` of a migration a person
+/// completed by hand).
+pub fn mark_applied(conn: &mut AnyConnection, version: &str) -> QueryResult<()> {
+    diesel::insert_into(__diesel_schema_migrations::table)
+        .values(__diesel_schema_migrations::version.eq(version))
         .execute(conn)
         .map(drop)
 }

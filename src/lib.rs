@@ -2,17 +2,22 @@
 //!
 //! Where things live:
 //! - [`cli`]: the command line (clap types).
+//! - [`commands`]: each subcommand, wiring the modules below together.
 //! - [`config`]: where the database URL comes from and which backend it selects.
 //! - [`catalog`]: what migrations exist (embedded sets, manifest, checksums).
-//! - [`connection`]: the pooled connection and connection errors.
+//! - [`connection`]: the pooled connection, session settings, transactions,
+//!   connection errors.
+//! - [`lock`]: one runner at a time (PostgreSQL advisory lock, polled).
 //! - [`history`]: what the database has (Diesel's table and our `migrations` log).
 //! - [`plan`]: what a run will do and what `status` shows, as pure values.
 //! - [`runner`]: applies a plan through Diesel's migration harness.
-//! - [`report`]: what people read (progress lines, status table and JSON).
-//! - [`commands`]: each subcommand, wiring the above together.
+//! - [`report`]: what people read (progress lines, dry-run plan, status).
+//! - [`backup`]: `--backup` (pg_dump / VACUUM INTO) and the recommendation.
+//! - [`signals`]: Ctrl-C and SIGTERM end the run cleanly (exit 130 / 143).
 //! - [`error`]: every failure and its exit code.
 //! - [`schema`]: Diesel's `table!` definitions of the BuildXpert schema.
 
+pub mod backup;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
@@ -20,10 +25,12 @@ pub mod config;
 pub mod connection;
 pub mod error;
 pub mod history;
+pub mod lock;
 pub mod plan;
 pub mod report;
 pub mod runner;
 pub mod schema;
+pub mod signals;
 
 pub use commands::{execute, init_logging};
 pub use error::{Error, Result};

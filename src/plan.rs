@@ -1,21 +1,146 @@
-//! What a run will do, and what `status` shows, as pure values computed from
-//! the catalog (what exists) and the database state (what is applied).
-//! Dependencies are checked here, before anything touches the database.
+//! What a command will do, and what `status` shows, as pure values computed
+//! from the catalog (what exists) and the database state (what is applied).
+//! Dependencies and integrity are checked here, before anything changes.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use serde::Serialize;
 
 use crate::catalog::{Catalog, Entry};
 use crate::error::{Error, Result};
-use crate::history::DbState;
+use crate::history::{Action, DbState};
 
-#[derive(Debug, Clone, Copy, Default)]
+/// A migration's state as `status` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    Applied,
+    Pending,
+    /// Left out by `--skip-optional`.
+    Skipped,
+    /// Applied, but its `up.sql` changed since (checksum differs).
+    Modified,
+    /// A migration outside a transaction failed half-way.
+    Failed,
+    /// Our history says applied, Diesel's record does not (edited by hand).
+    Inconsistent,
+    /// Applied according to the database, but not contained in this binary.
+    Unknown,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Applied => "applied",
+            State::Pending => "pending",
+            State::Skipped => "skipped",
+            State::Modified => "modified",
+            State::Failed => "failed",
+            State::Inconsistent => "inconsistent",
+            State::Unknown => "unknown",
+        }
+    }
+}
+
+/// The state of a known migration.
+pub fn state_of(entry: &Entry, db: &DbState) -> State {
+    let latest = db.latest(&entry.version);
+    if db.is_applied(&entry.version) {
+        match db.latest_checksum(&entry.version) {
+            Some(recorded) if recorded != entry.checksum => State::Modified,
+            _ => State::Applied,
+        }
+    } else {
+        match latest {
+            Some(row) if !row.success => State::Failed,
+            Some(row)
+                if row.says_applied()
+                    && entry.tables.iter().any(|t| db.present_tables.contains(t)) =>
+            {
+                State::Inconsistent
+            }
+            Some(row) if row.action == Action::Skip.as_str() => State::Skipped,
+            _ => State::Pending,
+        }
+    }
+}
+
+/// Versions the database has applied that the catalog does not contain.
+pub fn unknown_versions(catalog: &Catalog, db: &DbState) -> BTreeSet<String> {
+    let history_applied = db
+        .history
+        .iter()
+        .map(|r| r.version.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .filter(|v| db.latest(v).is_some_and(|r| r.says_applied()));
+    db.applied
+        .keys()
+        .map(String::as_str)
+        .chain(history_applied)
+        .filter(|v| catalog.get(v).is_none())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Refuses to run on a database whose history does not match this binary:
+/// edited files, failed half-way migrations, hand-edited records, or
+/// versions from a newer binary (unless `allow_unknown`). `forced` lists the
+/// migrations a `force` will re-run, which may be modified or failed.
+pub fn check_integrity(
+    catalog: &Catalog,
+    db: &DbState,
+    allow_unknown: bool,
+    forced: &HashSet<&str>,
+) -> Result<()> {
+    for entry in catalog.entries() {
+        if forced.contains(entry.version.as_str()) {
+            continue;
+        }
+        match state_of(entry, db) {
+            State::Modified => {
+                return Err(Error::Modified {
+                    version: entry.version.clone(),
+                    name: entry.name.clone(),
+                });
+            }
+            State::Failed => {
+                return Err(Error::PreviouslyFailed {
+                    version: entry.version.clone(),
+                    name: entry.name.clone(),
+                    message: db
+                        .latest(&entry.version)
+                        .and_then(|r| r.error.clone())
+                        .unwrap_or_default(),
+                });
+            }
+            State::Inconsistent => {
+                return Err(Error::Inconsistent {
+                    version: entry.version.clone(),
+                    name: entry.name.clone(),
+                });
+            }
+            _ => {}
+        }
+    }
+    let unknown = unknown_versions(catalog, db);
+    if !allow_unknown && !unknown.is_empty() {
+        return Err(Error::UnknownApplied {
+            versions: unknown.into_iter().collect::<Vec<_>>().join(", "),
+            newest: catalog.newest_version().unwrap_or("none").to_string(),
+        });
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Re-run every selected migration's `up.sql`, applied or not.
     pub force: bool,
     /// Leave optional migrations that are not applied yet unapplied.
     pub skip_optional: bool,
+    /// Stop after this version.
+    pub to: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +156,14 @@ pub enum Step {
     Skip {
         record: bool,
     },
+    Revert,
+}
+
+impl Step {
+    /// Whether the step changes the schema (and so needs the SQL shown in a dry run).
+    pub fn changes_schema(self) -> bool {
+        matches!(self, Step::Apply | Step::Force { .. } | Step::Revert)
+    }
 }
 
 pub struct Planned<'c> {
@@ -42,19 +175,46 @@ pub struct Plan<'c> {
     pub steps: Vec<Planned<'c>>,
 }
 
+impl Plan<'_> {
+    pub fn changes_schema(&self) -> bool {
+        self.steps.iter().any(|p| p.step.changes_schema())
+    }
+}
+
+/// Resolves a version argument against the catalog.
+pub fn known_version<'c>(catalog: &'c Catalog, version: &str) -> Result<&'c Entry> {
+    catalog.get(version).ok_or_else(|| {
+        Error::Usage(format!(
+            "unknown migration version `{version}`; this binary contains {}",
+            catalog
+                .entries()
+                .iter()
+                .map(|e| e.version.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
+}
+
 /// Decides each migration's step in version order and refuses, naming what is
 /// missing, when a migration to run needs one that is neither applied nor
 /// applied earlier in this run.
-pub fn plan<'c>(catalog: &'c Catalog, state: &DbState, options: Options) -> Result<Plan<'c>> {
-    let mut available: HashSet<&str> = state.applied.keys().map(String::as_str).collect();
+pub fn plan<'c>(catalog: &'c Catalog, db: &DbState, options: &Options) -> Result<Plan<'c>> {
+    if let Some(to) = &options.to {
+        known_version(catalog, to)?;
+    }
+    let mut available: HashSet<&str> = db.applied.keys().map(String::as_str).collect();
     let mut left_out: HashSet<&str> = HashSet::new();
     let mut steps = Vec::with_capacity(catalog.entries().len());
     for entry in catalog.entries() {
-        let applied = state.is_applied(&entry.version);
+        if options.to.as_ref().is_some_and(|to| &entry.version > to) {
+            break;
+        }
+        let applied = db.is_applied(&entry.version);
         let step = if entry.optional && options.skip_optional && !applied {
-            let already_said = state
+            let already_said = db
                 .latest(&entry.version)
-                .is_some_and(|r| r.action == "skip");
+                .is_some_and(|r| r.action == Action::Skip.as_str());
             Step::Skip {
                 record: !already_said,
             }
@@ -73,7 +233,7 @@ pub fn plan<'c>(catalog: &'c Catalog, state: &DbState, options: Options) -> Resu
             Step::Skip { .. } => {
                 left_out.insert(&entry.version);
             }
-            Step::AlreadyApplied => {}
+            Step::AlreadyApplied | Step::Revert => {}
         }
         steps.push(Planned { entry, step });
     }
@@ -104,26 +264,74 @@ fn check_needs(entry: &Entry, available: &HashSet<&str>, left_out: &HashSet<&str
     })
 }
 
-/// A migration's state as `status` reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum State {
-    Applied,
-    Pending,
-    Skipped,
-    /// Recorded as applied by the database but not contained in this binary.
-    Unknown,
+/// Which applied migrations a revert takes back.
+#[derive(Debug, Clone)]
+pub enum RevertScope {
+    /// The newest applied migration (like `diesel migration revert`).
+    Last,
+    /// Every applied migration from the newest down to and including this one.
+    DownTo(String),
+    /// Only this one; refused while an applied migration needs it.
+    Only(String),
+    All,
 }
 
-impl State {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Applied => "applied",
-            State::Pending => "pending",
-            State::Skipped => "skipped",
-            State::Unknown => "unknown",
+/// Applied migrations to revert, newest first, with the revert dependency check.
+pub fn plan_revert<'c>(
+    catalog: &'c Catalog,
+    db: &DbState,
+    scope: &RevertScope,
+) -> Result<Plan<'c>> {
+    let applied: Vec<&Entry> = catalog
+        .entries()
+        .iter()
+        .rev()
+        .filter(|e| db.is_applied(&e.version))
+        .collect();
+    let chosen: Vec<&Entry> = match scope {
+        RevertScope::Last => applied.into_iter().take(1).collect(),
+        RevertScope::All => applied,
+        RevertScope::DownTo(version) => {
+            known_version(catalog, version)?;
+            applied
+                .into_iter()
+                .filter(|e| &e.version >= version)
+                .collect()
+        }
+        RevertScope::Only(version) => {
+            let entry = known_version(catalog, version)?;
+            applied
+                .into_iter()
+                .filter(|e| e.version == entry.version)
+                .collect()
+        }
+    };
+    let reverted: HashSet<&str> = chosen.iter().map(|e| e.version.as_str()).collect();
+    for entry in &chosen {
+        let dependents: Vec<String> = catalog
+            .entries()
+            .iter()
+            .filter(|e| db.is_applied(&e.version) && !reverted.contains(e.version.as_str()))
+            .filter(|e| e.needs.contains(&entry.version))
+            .map(|e| e.to_string())
+            .collect();
+        if !dependents.is_empty() {
+            return Err(Error::NeededBy {
+                version: entry.version.clone(),
+                name: entry.name.clone(),
+                dependents: dependents.join(", "),
+            });
         }
     }
+    Ok(Plan {
+        steps: chosen
+            .into_iter()
+            .map(|entry| Planned {
+                entry,
+                step: Step::Revert,
+            })
+            .collect(),
+    })
 }
 
 /// One row of `status`; serialised as-is for `--format json`.
@@ -139,64 +347,48 @@ pub struct StatusRow {
 }
 
 /// Every known migration plus every unknown applied version, in version order.
-pub fn status(catalog: &Catalog, state: &DbState) -> Vec<StatusRow> {
+pub fn status(catalog: &Catalog, db: &DbState) -> Vec<StatusRow> {
+    let when = |version: &str| {
+        let run = db.latest_run(version);
+        (
+            run.map(|r| r.executed_at.clone())
+                .or_else(|| db.applied.get(version).cloned()),
+            run.and_then(|r| r.execution_time_ms),
+        )
+    };
     let mut rows: Vec<StatusRow> = catalog
         .entries()
         .iter()
         .map(|entry| {
-            let run = state.latest_run(&entry.version);
-            let row_state = if state.is_applied(&entry.version) {
-                State::Applied
-            } else if state
-                .latest(&entry.version)
-                .is_some_and(|r| r.action == "skip")
-            {
-                State::Skipped
-            } else {
-                State::Pending
+            let state = state_of(entry, db);
+            let (executed_at, execution_time_ms) = match state {
+                State::Applied | State::Modified => when(&entry.version),
+                _ => (None, None),
             };
-            let applied_at = state.applied.get(&entry.version);
             StatusRow {
                 version: entry.version.clone(),
                 name: entry.name.clone(),
                 optional: Some(entry.optional),
-                state: row_state,
-                executed_at: (row_state == State::Applied)
-                    .then(|| run.map(|r| r.executed_at.clone()).or(applied_at.cloned()))
-                    .flatten(),
-                execution_time_ms: (row_state == State::Applied)
-                    .then(|| run.and_then(|r| r.execution_time_ms))
-                    .flatten(),
+                state,
+                executed_at,
+                execution_time_ms,
             }
         })
         .collect();
-    for (version, applied_at) in &state.applied {
-        if catalog.get(version).is_none() {
-            let run = state.latest_run(version);
-            rows.push(StatusRow {
-                version: version.clone(),
-                name: state
-                    .latest(version)
-                    .map(|r| r.name.clone())
-                    .unwrap_or_default(),
-                optional: None,
-                state: State::Unknown,
-                executed_at: Some(
-                    run.map(|r| r.executed_at.clone())
-                        .unwrap_or_else(|| applied_at.clone()),
-                ),
-                execution_time_ms: run.and_then(|r| r.execution_time_ms),
-            });
-        }
+    for version in unknown_versions(catalog, db) {
+        let (executed_at, execution_time_ms) = when(&version);
+        rows.push(StatusRow {
+            name: db
+                .latest(&version)
+                .map(|r| r.name.clone())
+                .unwrap_or_default(),
+            version,
+            optional: None,
+            state: State::Unknown,
+            executed_at,
+            execution_time_ms,
+        });
     }
     rows.sort_by(|a, b| a.version.cmp(&b.version));
     rows
-}
-
-/// Required migrations that are not applied: what `status --check` gates on.
-pub fn pending_required(rows: &[StatusRow]) -> Vec<&str> {
-    rows.iter()
-        .filter(|r| r.state == State::Pending && r.optional == Some(false))
-        .map(|r| r.version.as_str())
-        .collect()
 }

@@ -7,7 +7,8 @@ use std::time::Duration;
 use comfy_table::{Table, presets};
 
 use crate::catalog::Entry;
-use crate::plan::{StatusRow, Step};
+use crate::config::Target;
+use crate::plan::{Plan, StatusRow, Step};
 
 /// Counts of one run, for the summary line.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -16,6 +17,7 @@ pub struct Summary {
     pub forced: usize,
     pub skipped: usize,
     pub already_applied: usize,
+    pub reverted: usize,
     pub elapsed: Duration,
 }
 
@@ -34,6 +36,10 @@ pub enum Event<'a> {
     },
     Skipped {
         entry: &'a Entry,
+    },
+    Failed {
+        entry: &'a Entry,
+        message: &'a str,
     },
     Summary(&'a Summary),
 }
@@ -63,10 +69,10 @@ impl<W: Write> Reporter for TextReporter<W> {
             Event::Started { entry, step } => {
                 log::debug!(
                     "{} migration {entry}{}",
-                    if matches!(step, Step::Force { .. }) {
-                        "Re-running"
-                    } else {
-                        "Running"
+                    match step {
+                        Step::Force { .. } => "Re-running",
+                        Step::Revert => "Reverting",
+                        _ => "Running",
                     },
                     if entry.in_transaction {
                         ""
@@ -83,6 +89,7 @@ impl<W: Write> Reporter for TextReporter<W> {
             } => {
                 let verb = match step {
                     Step::Force { .. } => "re-run (force)",
+                    Step::Revert => "reverted",
                     _ => "applied",
                 };
                 writeln!(self.out, "Migration {entry} {verb} in {}", millis(elapsed))
@@ -94,15 +101,25 @@ impl<W: Write> Reporter for TextReporter<W> {
                 self.out,
                 "Migration {entry} skipped (optional, --skip-optional)"
             ),
+            // The error itself is printed once, by main.
+            Event::Failed { entry, .. } => writeln!(self.out, "Migration {entry} failed"),
+            Event::Summary(s) if s.reverted > 0 && s.applied + s.forced == 0 => writeln!(
+                self.out,
+                "Done: {} reverted in {}",
+                s.reverted,
+                millis(s.elapsed)
+            ),
             Event::Summary(s) => {
-                let forced = if s.forced > 0 {
-                    format!("{} re-run, ", s.forced)
-                } else {
-                    String::new()
-                };
+                let mut extra = String::new();
+                if s.forced > 0 {
+                    extra.push_str(&format!("{} re-run, ", s.forced));
+                }
+                if s.reverted > 0 {
+                    extra.push_str(&format!("{} reverted, ", s.reverted));
+                }
                 writeln!(
                     self.out,
-                    "Done: {} applied, {forced}{} skipped, {} already applied in {}",
+                    "Done: {} applied, {extra}{} skipped, {} already applied in {}",
                     s.applied,
                     s.skipped,
                     s.already_applied,
@@ -120,6 +137,42 @@ fn millis(d: Duration) -> String {
     } else {
         format!("{ms:.0} ms")
     }
+}
+
+/// A dry run: what would happen, in order, and the SQL that would run.
+pub fn plan_text(plan: &Plan<'_>, target: &Target) -> String {
+    let mut text = format!("Dry run on {target}: nothing will be changed.\n");
+    if !plan.changes_schema() {
+        text.push_str("Nothing to do: every selected migration is applied.\n");
+    }
+    let mut number = 0;
+    for planned in &plan.steps {
+        let (entry, step) = (planned.entry, planned.step);
+        if !step.changes_schema() {
+            continue;
+        }
+        number += 1;
+        let verb = match step {
+            Step::Force { .. } => "re-run (force)",
+            Step::Revert => "revert",
+            _ => "apply",
+        };
+        let how = if entry.in_transaction {
+            "in a transaction"
+        } else {
+            "outside a transaction"
+        };
+        text.push_str(&format!("{number}. {verb} {entry} ({how})\n"));
+    }
+    for planned in plan.steps.iter().filter(|p| p.step.changes_schema()) {
+        let entry = planned.entry;
+        let (file, sql) = match planned.step {
+            Step::Revert => ("down.sql", entry.down_sql.as_deref().unwrap_or("")),
+            _ => ("up.sql", entry.up_sql.as_str()),
+        };
+        text.push_str(&format!("\n-- {entry}: {file}\n{}\n", sql.trim_end()));
+    }
+    text
 }
 
 /// The `status` table.

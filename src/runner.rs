@@ -1,18 +1,29 @@
-//! How migrations are applied: executes a [`Plan`] step by step through
-//! Diesel's `MigrationHarness`, each migration and its history row in one
-//! transaction, reporting every step to a [`Reporter`].
+//! How migrations are applied and reverted: executes a [`Plan`] step by step
+//! through Diesel's `MigrationHarness`, each migration and its history row in
+//! one transaction (unless the migration opted out), reporting every step to
+//! a [`Reporter`].
 
+use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use diesel::Connection;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
 use diesel_migrations::MigrationHarness;
 
 use crate::catalog::Entry;
-use crate::connection::AnyConnection;
+use crate::connection::{self, AnyConnection};
 use crate::error::{Error, Result, db_message, permission_hint};
 use crate::history::{self, Action, Record};
 use crate::plan::{Plan, Step};
 use crate::report::{Event, Reporter, Summary};
+
+/// What every history row of one run shares, and how to retry.
+pub struct RunContext<'a> {
+    pub executed_by: &'a str,
+    pub backup_path: Option<&'a str>,
+    /// Retries of a transactional migration that hit `lock_timeout`.
+    pub lock_retries: u32,
+}
 
 /// Why one migration failed, before it is turned into an [`Error`].
 enum Failure {
@@ -20,6 +31,8 @@ enum Failure {
     Migration(String),
     /// Our own bookkeeping query.
     Database(diesel::result::Error),
+    /// Another runner applied it while this one waited for the write lock.
+    AppliedMeanwhile,
 }
 
 impl From<diesel::result::Error> for Failure {
@@ -28,19 +41,38 @@ impl From<diesel::result::Error> for Failure {
     }
 }
 
-/// Applies the plan; stops at the first failure, leaving earlier migrations
-/// applied and the failing one rolled back.
+impl Failure {
+    fn message(&self) -> String {
+        match self {
+            // Diesel's harness wraps the database's message in "Failed to run <dir> with: …".
+            Failure::Migration(text) => match text.split_once(" with: ") {
+                Some((_, message)) => message.trim().to_string(),
+                None => text.clone(),
+            },
+            Failure::Database(e) => db_message(e),
+            Failure::AppliedMeanwhile => "applied meanwhile by another runner".to_string(),
+        }
+    }
+
+    fn is_lock_timeout(&self) -> bool {
+        let message = self.message();
+        message.contains("lock timeout") || message.contains("could not obtain lock")
+    }
+}
+
+/// Executes the plan; stops at the first failure, leaving earlier migrations
+/// applied (or reverted) and the failing one rolled back.
 pub fn execute(
     conn: &mut AnyConnection,
     plan: &Plan<'_>,
-    executed_by: &str,
+    context: &RunContext<'_>,
     reporter: &mut dyn Reporter,
 ) -> Result<Summary> {
     let started = Instant::now();
     let mut summary = Summary::default();
     for planned in &plan.steps {
-        let entry = planned.entry;
-        match planned.step {
+        let (entry, step) = (planned.entry, planned.step);
+        match step {
             Step::AlreadyApplied => {
                 summary.already_applied += 1;
                 reporter.event(Event::AlreadyApplied { entry })?;
@@ -49,8 +81,7 @@ pub fn execute(
                 if record {
                     let rec = Record {
                         checksum: None,
-                        execution_time_ms: None,
-                        ..record_for(entry, Action::Skip, executed_by)
+                        ..record_for(entry, Action::Skip, context)
                     };
                     history::record(conn, &rec)
                         .map_err(|e| Error::from_db("recording a skipped migration", &e))?;
@@ -58,22 +89,34 @@ pub fn execute(
                 summary.skipped += 1;
                 reporter.event(Event::Skipped { entry })?;
             }
-            Step::Apply | Step::Force { .. } => {
-                reporter.event(Event::Started {
-                    entry,
-                    step: planned.step,
-                })?;
-                let elapsed = apply(conn, entry, planned.step, executed_by)?;
-                if planned.step == Step::Apply {
-                    summary.applied += 1;
-                } else {
-                    summary.forced += 1;
+            Step::Apply | Step::Force { .. } | Step::Revert => {
+                reporter.event(Event::Started { entry, step })?;
+                match run_with_retries(conn, entry, step, context) {
+                    Ok(elapsed) => {
+                        match step {
+                            Step::Apply => summary.applied += 1,
+                            Step::Revert => summary.reverted += 1,
+                            _ => summary.forced += 1,
+                        }
+                        reporter.event(Event::Applied {
+                            entry,
+                            step,
+                            elapsed,
+                        })?;
+                    }
+                    Err(Failure::AppliedMeanwhile) => {
+                        summary.already_applied += 1;
+                        reporter.event(Event::AlreadyApplied { entry })?;
+                    }
+                    Err(failure) => {
+                        let error = failure_to_error(conn, entry, step, &failure);
+                        reporter.event(Event::Failed {
+                            entry,
+                            message: &error.to_string(),
+                        })?;
+                        return Err(error);
+                    }
                 }
-                reporter.event(Event::Applied {
-                    entry,
-                    step: planned.step,
-                    elapsed,
-                })?;
             }
         }
     }
@@ -82,74 +125,175 @@ pub fn execute(
     Ok(summary)
 }
 
-/// Runs one migration and writes its history row, in one transaction unless
-/// the migration opted out of it.
-fn apply(
+/// Retries a transactional migration that waited too long for a lock: it was
+/// rolled back whole, so trying again later is safe.
+fn run_with_retries(
     conn: &mut AnyConnection,
     entry: &Entry,
     step: Step,
-    executed_by: &str,
-) -> Result<Duration> {
+    context: &RunContext<'_>,
+) -> std::result::Result<Duration, Failure> {
+    let mut attempt = 0;
+    loop {
+        match run_one(conn, entry, step, context) {
+            Err(failure)
+                if entry.in_transaction
+                    && failure.is_lock_timeout()
+                    && attempt < context.lock_retries =>
+            {
+                attempt += 1;
+                let delay = Duration::from_millis(500 << attempt.min(4));
+                log::warn!(
+                    "migration {entry} gave up waiting for a lock ({}); rolled back, retry \
+                     {attempt}/{} in {:.1}s",
+                    failure.message(),
+                    context.lock_retries,
+                    delay.as_secs_f64()
+                );
+                sleep(delay);
+            }
+            result => return result,
+        }
+    }
+}
+
+/// Runs one step and writes its history row, in one transaction unless the
+/// migration opted out of it; a failure outside a transaction is recorded.
+fn run_one(
+    conn: &mut AnyConnection,
+    entry: &Entry,
+    step: Step,
+    context: &RunContext<'_>,
+) -> std::result::Result<Duration, Failure> {
     let started = Instant::now();
-    let run = |c: &mut AnyConnection| -> Result<Duration, Failure> {
+    let run = |c: &mut AnyConnection| -> std::result::Result<Duration, Failure> {
         let outcome = match step {
+            Step::Apply if history::is_recorded(c, &entry.version)? => {
+                return Err(Failure::AppliedMeanwhile);
+            }
+            Step::Revert => c.revert_migration(&*entry.migration).map(drop),
             // A forced re-run of a recorded migration must not insert Diesel's row again.
             Step::Force { recorded: true } => entry.migration.run(c),
             _ => c.run_migration(&*entry.migration).map(drop),
         };
         outcome.map_err(|e| Failure::Migration(e.to_string()))?;
         let elapsed = started.elapsed();
-        let action = match step {
-            Step::Force { .. } => Action::Force,
-            _ => Action::Apply,
-        };
         let rec = Record {
             execution_time_ms: Some(i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)),
-            ..record_for(entry, action, executed_by)
+            ..record_for(entry, action_of(step), context)
         };
         history::record(c, &rec)?;
         Ok(elapsed)
     };
-    let result = if entry.in_transaction {
-        conn.transaction(run)
-    } else {
-        run(conn)
-    };
-    result.map_err(|failure| failure_to_error(entry, failure))
+    if entry.in_transaction {
+        return connection::transaction(conn, run);
+    }
+    let result = run(conn);
+    if let Err(failure) = &result {
+        let message = failure.message();
+        let rec = Record {
+            success: false,
+            error: Some(&message),
+            execution_time_ms: Some(i64::try_from(started.elapsed().as_millis()).unwrap_or(0)),
+            ..record_for(entry, action_of(step), context)
+        };
+        if let Err(e) = history::record(conn, &rec) {
+            log::error!("could not record the failure of migration {entry}: {e}");
+        }
+    }
+    result
 }
 
-fn record_for<'a>(entry: &'a Entry, action: Action, executed_by: &'a str) -> Record<'a> {
+fn action_of(step: Step) -> Action {
+    match step {
+        Step::Force { .. } => Action::Force,
+        Step::Revert => Action::Revert,
+        _ => Action::Apply,
+    }
+}
+
+fn record_for<'a>(entry: &'a Entry, action: Action, context: &RunContext<'a>) -> Record<'a> {
     Record {
         version: &entry.version,
         name: &entry.name,
         action,
         success: true,
         execution_time_ms: None,
-        checksum: Some(&entry.checksum),
-        executed_by,
+        checksum: (action != Action::Revert).then_some(entry.checksum.as_str()),
+        executed_by: context.executed_by,
         error: None,
+        backup_path: context.backup_path,
     }
 }
 
-fn failure_to_error(entry: &Entry, failure: Failure) -> Error {
-    let message = match failure {
-        // Diesel's harness wraps the database's message in "Failed to run <dir> with: …".
-        Failure::Migration(text) => match text.split_once(" with: ") {
-            Some((_, message)) => message.trim().to_string(),
-            None => text,
-        },
-        Failure::Database(e) => db_message(&e),
-    };
-    match permission_hint(&message) {
-        Some(hint) => Error::Permission {
+fn failure_to_error(
+    conn: &mut AnyConnection,
+    entry: &Entry,
+    step: Step,
+    failure: &Failure,
+) -> Error {
+    let mut message = failure.message();
+    if !entry.in_transaction {
+        message.push_str(&leftovers(conn));
+    }
+    if let Some(hint) = permission_hint(&message) {
+        return Error::Permission {
             doing: format!("in migration {entry}"),
             message,
             hint,
-        },
-        None => Error::MigrationFailed {
-            version: entry.version.clone(),
-            name: entry.name.clone(),
-            message,
-        },
+        };
     }
+    if failure.is_lock_timeout() {
+        message.push_str(
+            " (another session kept a conflicting lock through every retry: find it in \
+             pg_stat_activity, or raise --lock-timeout / --lock-retries)",
+        );
+    }
+    let aftermath = if entry.in_transaction {
+        "It was rolled back; earlier migrations stay as they were and later ones were not tried. \
+         Fix the cause and run again"
+            .to_string()
+    } else {
+        format!(
+            "It ran outside a transaction, so part of it may have taken effect; it is recorded \
+             as failed. Check, then `buildxpert-migrate force` after fixing, or \
+             `buildxpert-migrate repair {}` if you completed it by hand",
+            entry.version
+        )
+    };
+    Error::MigrationFailed {
+        what: match step {
+            Step::Revert => format!("revert of migration {entry}"),
+            _ => format!("migration {entry}"),
+        },
+        message,
+        aftermath,
+    }
+}
+
+#[derive(QueryableByName)]
+struct IndexName {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+/// What a failed migration outside a transaction left behind that must be
+/// cleaned up: on PostgreSQL, invalid indexes from CREATE INDEX CONCURRENTLY.
+fn leftovers(conn: &mut AnyConnection) -> String {
+    let AnyConnection::Pg(pg) = conn else {
+        return String::new();
+    };
+    let invalid = diesel::sql_query(
+        "SELECT indexrelid::regclass::text AS name FROM pg_index WHERE NOT indisvalid ORDER BY 1",
+    )
+    .load::<IndexName>(pg)
+    .unwrap_or_default();
+    if invalid.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = invalid.into_iter().map(|i| i.name).collect();
+    format!(
+        "; it left invalid index(es) {} behind: DROP INDEX CONCURRENTLY each before re-running",
+        names.join(", ")
+    )
 }
