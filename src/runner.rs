@@ -142,7 +142,7 @@ fn run_with_retries(
                     && attempt < context.lock_retries =>
             {
                 attempt += 1;
-                let delay = Duration::from_millis(500 << attempt.min(4));
+                let delay = Duration::from_millis(250 << (attempt - 1).min(5));
                 log::warn!(
                     "migration {entry} gave up waiting for a lock ({}); rolled back, retry \
                      {attempt}/{} in {:.1}s",

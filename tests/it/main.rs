@@ -3,9 +3,11 @@
 
 mod support;
 
+mod concurrency;
 mod dsl;
 mod errors;
 mod interop;
 mod postgres_run;
+mod safety;
 mod schema;
 mod sqlite_run;
