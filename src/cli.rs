@@ -9,7 +9,7 @@ use crate::error::EXIT_CODES_HELP;
 #[derive(Debug, Parser)]
 #[command(
     name = "buildxpert-migrate",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("BXM_EMBEDDED"), ")"),
     about = "Applies the BuildXpert database schema (embedded in this binary) to PostgreSQL or SQLite",
     long_about = "Applies the BuildXpert database schema (embedded in this binary) to PostgreSQL \
                   or SQLite.\n\nThe database URL comes from --database-url, DATABASE_URL, \
@@ -95,6 +95,13 @@ pub enum Command {
     /// Show each migration's state (npm run db:migrate:status)
     #[command(after_help = "Example:\n  buildxpert-migrate status --format json --check")]
     Status(StatusArgs),
+    /// Print a shell completion script
+    #[command(after_help = "Example:\n  buildxpert-migrate completions bash > \
+                            /etc/bash_completion.d/buildxpert-migrate")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Args, Default, PartialEq, Eq)]
@@ -122,6 +129,10 @@ pub struct RunArgs {
     /// Run even though the database has versions this binary does not contain
     #[arg(long)]
     pub allow_unknown: bool,
+
+    /// Output: text lines, or one JSON object per line per event
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub format: Output,
 }
 
 #[derive(Debug, Args)]
@@ -145,6 +156,10 @@ pub struct ForceArgs {
     /// Run even though the database has versions this binary does not contain
     #[arg(long)]
     pub allow_unknown: bool,
+
+    /// Output: text lines, or one JSON object per line per event
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub format: Output,
 }
 
 impl ForceArgs {
@@ -156,6 +171,7 @@ impl ForceArgs {
             dry_run: self.dry_run,
             backup: self.backup.clone(),
             allow_unknown: self.allow_unknown,
+            format: self.format,
         }
     }
 }
@@ -189,6 +205,10 @@ pub struct RevertArgs {
     /// Required with BUILDXPERT_ENV=production: this drops tables and their rows
     #[arg(long)]
     pub allow_data_loss: bool,
+
+    /// Output: text lines, or one JSON object per line per event
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub format: Output,
 }
 
 #[derive(Debug, Args)]
@@ -207,6 +227,13 @@ pub struct StatusArgs {
     /// Exit with code 6 when a required migration is pending (a deploy gate)
     #[arg(long)]
     pub check: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Output {
+    #[default]
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

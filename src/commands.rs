@@ -8,14 +8,14 @@ use std::time::Duration;
 
 use crate::backup;
 use crate::catalog::Catalog;
-use crate::cli::{Cli, Command, Format, RevertArgs, RunArgs, StatusArgs};
+use crate::cli::{Cli, Command, Format, Output, RevertArgs, RunArgs, StatusArgs};
 use crate::config::{self, Environment, Target, UrlSource};
 use crate::connection::{self, Conn, Settings};
 use crate::error::{Error, Result};
 use crate::history::{self, Action, Record};
 use crate::lock;
 use crate::plan::{self, Options, Plan, Planned, RevertScope, State, Step};
-use crate::report::{self, TextReporter};
+use crate::report::{self, JsonReporter, Look, Reporter, TextReporter};
 use crate::runner::{self, RunContext};
 use crate::signals;
 
@@ -54,6 +54,11 @@ pub fn execute(cli: &Cli) -> Result<()> {
         return Err(Error::Usage(
             "run options go after the subcommand (e.g. `run --skip-optional`)".to_string(),
         ));
+    }
+    if let Some(Command::Completions { shell }) = &cli.command {
+        let mut command = <Cli as clap::CommandFactory>::command();
+        clap_complete::generate(*shell, &mut command, "buildxpert-migrate", &mut stdout());
+        return Ok(());
     }
     signals::exit_on_interrupt()?;
     let dir = std::env::current_dir()
@@ -98,6 +103,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
         Some(Command::Redo(args)) => revert(&mut conn, &ctx, args, true),
         Some(Command::Repair(args)) => repair(&mut conn, &ctx, args.version.as_deref()),
         Some(Command::Status(args)) => status(&mut conn, &ctx, args),
+        Some(Command::Completions { .. }) => Ok(()),
     }
 }
 
@@ -152,7 +158,7 @@ fn run(conn: &mut Conn, ctx: &Context<'_>, args: &RunArgs) -> Result<()> {
         let state = history::read_state(conn, &ctx.catalog)?;
         plan::check_integrity(&ctx.catalog, &state, args.allow_unknown, &forced)?;
         let plan = plan::plan(&ctx.catalog, &state, &options)?;
-        apply_plan(conn, ctx, &plan, args.backup.as_deref())
+        apply_plan(conn, ctx, &plan, args.backup.as_deref(), args.format)
     })
 }
 
@@ -162,6 +168,7 @@ fn apply_plan(
     ctx: &Context<'_>,
     plan: &Plan<'_>,
     backup_dir: Option<&Path>,
+    output: Output,
 ) -> Result<()> {
     let backup_path = match backup_dir {
         Some(dir) if plan.changes_schema() => {
@@ -179,8 +186,16 @@ fn apply_plan(
         backup_path: backup_path.as_deref(),
         lock_retries: ctx.cli.global.lock_retries,
     };
-    let mut reporter = TextReporter::new(stdout().lock(), ctx.cli.global.quiet);
-    runner::execute(conn, plan, &context, &mut reporter)?;
+    let mut reporter: Box<dyn Reporter> = match output {
+        Output::Json => Box::new(JsonReporter::new(stdout().lock())),
+        Output::Text => {
+            let out = stdout();
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            let look = Look::detect(out.is_terminal(), no_color);
+            Box::new(TextReporter::new(out.lock(), ctx.cli.global.quiet, look))
+        }
+    };
+    runner::execute(conn, plan, &context, reporter.as_mut())?;
     Ok(())
 }
 
@@ -223,7 +238,7 @@ fn revert(conn: &mut Conn, ctx: &Context<'_>, args: &RevertArgs, redo: bool) -> 
         if args.backup.is_none() && !ctx.cli.global.quiet {
             eprintln!("{}", backup::recommendation(&ctx.target));
         }
-        apply_plan(conn, ctx, &plan, args.backup.as_deref())
+        apply_plan(conn, ctx, &plan, args.backup.as_deref(), args.format)
     })
 }
 

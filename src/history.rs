@@ -3,7 +3,7 @@
 //! `migrations` table (the seed's log of every run: action, time, checksum,
 //! who, which tool version).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
@@ -146,36 +146,75 @@ pub struct DbState {
     pub applied: BTreeMap<String, String>,
     /// Our log, oldest first.
     pub history: Vec<HistoryRow>,
+    /// Per version, where its newest rows of each kind are in `history`
+    /// (so lookups stay O(1) with thousands of migrations).
+    newest: HashMap<String, Newest>,
     /// Tables that exist, among those owned by migrations our log calls
     /// applied but Diesel's record does not list (reverted by `diesel
     /// migration revert` if gone, a hand-deleted record if present).
     pub present_tables: BTreeSet<String>,
 }
 
+#[derive(Debug, Default, Clone, Copy)]
+struct Newest {
+    any: Option<usize>,
+    /// The newest successful apply or force.
+    run: Option<usize>,
+    /// The newest row that means "applied" (apply, force or repair).
+    applied: Option<usize>,
+}
+
 impl DbState {
+    fn new(applied: BTreeMap<String, String>, history: Vec<HistoryRow>) -> DbState {
+        let mut newest: HashMap<String, Newest> = HashMap::new();
+        for (i, row) in history.iter().enumerate() {
+            let slot = newest.entry(row.version.clone()).or_default();
+            slot.any = Some(i);
+            if row.says_applied() {
+                slot.applied = Some(i);
+                if row.action != Action::Repair.as_str() {
+                    slot.run = Some(i);
+                }
+            }
+        }
+        DbState {
+            applied,
+            history,
+            newest,
+            present_tables: BTreeSet::new(),
+        }
+    }
+
     pub fn is_applied(&self, version: &str) -> bool {
         self.applied.contains_key(version)
     }
 
+    fn row(&self, version: &str, pick: impl Fn(&Newest) -> Option<usize>) -> Option<&HistoryRow> {
+        self.newest
+            .get(version)
+            .and_then(pick)
+            .map(|i| &self.history[i])
+    }
+
     /// The newest history row for `version`.
     pub fn latest(&self, version: &str) -> Option<&HistoryRow> {
-        self.history.iter().rev().find(|r| r.version == version)
+        self.row(version, |n| n.any)
     }
 
     /// The newest successful apply or force of `version`.
     pub fn latest_run(&self, version: &str) -> Option<&HistoryRow> {
-        self.history.iter().rev().find(|r| {
-            r.version == version && r.success && (r.action == "apply" || r.action == "force")
-        })
+        self.row(version, |n| n.run)
     }
 
     /// The checksum recorded by the newest apply, force or repair of `version`.
     pub fn latest_checksum(&self, version: &str) -> Option<&str> {
-        self.history
-            .iter()
-            .rev()
-            .find(|r| r.version == version && r.says_applied())
+        self.row(version, |n| n.applied)
             .and_then(|r| r.checksum.as_deref())
+    }
+
+    /// Versions with any history row.
+    pub fn logged_versions(&self) -> impl Iterator<Item = &str> {
+        self.newest.keys().map(String::as_str)
     }
 }
 
@@ -259,9 +298,10 @@ fn check_shape(columns: &[String]) -> Result<()> {
 pub fn read_state(conn: &mut Conn, catalog: &Catalog) -> Result<DbState> {
     let tables = existing_tables(conn)?;
     let format = time_format(conn);
-    let mut state = DbState::default();
+    let mut applied = BTreeMap::new();
+    let mut history = Vec::new();
     if tables.diesels {
-        state.applied = __diesel_schema_migrations::table
+        applied = __diesel_schema_migrations::table
             .select((
                 __diesel_schema_migrations::version,
                 sql::<Text>(format.run_on),
@@ -273,7 +313,7 @@ pub fn read_state(conn: &mut Conn, catalog: &Catalog) -> Result<DbState> {
     }
     if let Some(columns) = &tables.ours {
         check_shape(columns)?;
-        state.history = migrations::table
+        history = migrations::table
             .select((
                 migrations::version,
                 migrations::name,
@@ -288,6 +328,7 @@ pub fn read_state(conn: &mut Conn, catalog: &Catalog) -> Result<DbState> {
             .load::<HistoryRow>(&mut **conn)
             .map_err(|e| Error::from_db("reading the migrations history", &e))?;
     }
+    let mut state = DbState::new(applied, history);
     let unrecorded: Vec<&str> = catalog
         .entries()
         .iter()

@@ -68,11 +68,7 @@ pub fn state_of(entry: &Entry, db: &DbState) -> State {
 /// Versions the database has applied that the catalog does not contain.
 pub fn unknown_versions(catalog: &Catalog, db: &DbState) -> BTreeSet<String> {
     let history_applied = db
-        .history
-        .iter()
-        .map(|r| r.version.as_str())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
+        .logged_versions()
         .filter(|v| db.latest(v).is_some_and(|r| r.says_applied()));
     db.applied
         .keys()

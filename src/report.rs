@@ -1,10 +1,17 @@
-//! What people read: run progress as events handed to a [`Reporter`], and the
-//! `status` table or JSON. The runner never prints directly.
+//! What people and pipelines read: run progress as events handed to a
+//! [`Reporter`] (text lines, with marks, colour and a spinner on a terminal;
+//! or JSON lines), the dry-run plan, and the `status` table or JSON. The
+//! runner never prints directly.
 
 use std::io::Write;
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use comfy_table::{Table, presets};
+use console::style;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
 
 use crate::catalog::Entry;
 use crate::config::Target;
@@ -48,15 +55,82 @@ pub trait Reporter {
     fn event(&mut self, event: Event<'_>) -> std::io::Result<()>;
 }
 
-/// Plain lines, one per migration, then a summary; nothing when quiet.
+/// How text output looks: a terminal gets marks, colour and a spinner; a
+/// pipe or `NO_COLOR` gets plain lines.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Look {
+    pub marks: bool,
+    pub color: bool,
+    pub spinner: bool,
+}
+
+impl Look {
+    /// Decides from whether stdout is a terminal and `NO_COLOR`.
+    pub fn detect(is_terminal: bool, no_color: bool) -> Look {
+        Look {
+            marks: is_terminal,
+            color: is_terminal && !no_color,
+            spinner: is_terminal && !no_color,
+        }
+    }
+}
+
+/// One line per migration, then a summary; nothing when quiet.
 pub struct TextReporter<W: Write> {
     out: W,
     quiet: bool,
+    look: Look,
+    spinner: Option<Spinner>,
 }
 
 impl<W: Write> TextReporter<W> {
-    pub fn new(out: W, quiet: bool) -> Self {
-        TextReporter { out, quiet }
+    pub fn new(out: W, quiet: bool, look: Look) -> Self {
+        TextReporter {
+            out,
+            quiet,
+            look,
+            spinner: None,
+        }
+    }
+
+    fn line(&mut self, mark: &str, paint: fn(&str) -> String, text: &str) -> std::io::Result<()> {
+        if let Some(spinner) = self.spinner.take() {
+            spinner.stop();
+        }
+        let text = if self.look.color {
+            paint(text)
+        } else {
+            text.to_string()
+        };
+        if self.look.marks {
+            writeln!(self.out, "{mark} {text}")
+        } else {
+            writeln!(self.out, "{text}")
+        }
+    }
+}
+
+fn green(text: &str) -> String {
+    style(text).green().force_styling(true).to_string()
+}
+fn yellow(text: &str) -> String {
+    style(text).yellow().force_styling(true).to_string()
+}
+fn red(text: &str) -> String {
+    style(text).red().bold().force_styling(true).to_string()
+}
+fn dim(text: &str) -> String {
+    style(text).dim().force_styling(true).to_string()
+}
+fn bold(text: &str) -> String {
+    style(text).bold().force_styling(true).to_string()
+}
+
+fn verb(step: Step) -> &'static str {
+    match step {
+        Step::Force { .. } => "re-run (force)",
+        Step::Revert => "reverted",
+        _ => "applied",
     }
 }
 
@@ -70,9 +144,9 @@ impl<W: Write> Reporter for TextReporter<W> {
                 log::debug!(
                     "{} migration {entry}{}",
                     match step {
-                        Step::Force { .. } => "Re-running",
-                        Step::Revert => "Reverting",
-                        _ => "Running",
+                        Step::Force { .. } => "re-running",
+                        Step::Revert => "reverting",
+                        _ => "running",
                     },
                     if entry.in_transaction {
                         ""
@@ -80,6 +154,9 @@ impl<W: Write> Reporter for TextReporter<W> {
                         " (outside a transaction)"
                     }
                 );
+                if self.look.spinner {
+                    self.spinner = Some(Spinner::start(format!("Migration {entry}")));
+                }
                 Ok(())
             }
             Event::Applied {
@@ -87,47 +164,140 @@ impl<W: Write> Reporter for TextReporter<W> {
                 step,
                 elapsed,
             } => {
-                let verb = match step {
-                    Step::Force { .. } => "re-run (force)",
-                    Step::Revert => "reverted",
-                    _ => "applied",
-                };
-                writeln!(self.out, "Migration {entry} {verb} in {}", millis(elapsed))
+                let text = format!("Migration {entry} {} in {}", verb(step), millis(elapsed));
+                self.line("✓", green, &text)
             }
             Event::AlreadyApplied { entry } => {
-                writeln!(self.out, "Migration {entry} already applied, skipping")
+                let text = format!("Migration {entry} already applied, skipping");
+                self.line("·", dim, &text)
             }
-            Event::Skipped { entry } => writeln!(
-                self.out,
-                "Migration {entry} skipped (optional, --skip-optional)"
-            ),
+            Event::Skipped { entry } => {
+                let text = format!("Migration {entry} skipped (optional, --skip-optional)");
+                self.line("↷", yellow, &text)
+            }
             // The error itself is printed once, by main.
-            Event::Failed { entry, .. } => writeln!(self.out, "Migration {entry} failed"),
-            Event::Summary(s) if s.reverted > 0 && s.applied + s.forced == 0 => writeln!(
-                self.out,
-                "Done: {} reverted in {}",
-                s.reverted,
-                millis(s.elapsed)
-            ),
+            Event::Failed { entry, .. } => {
+                self.line("✗", red, &format!("Migration {entry} failed"))
+            }
             Event::Summary(s) => {
-                let mut extra = String::new();
-                if s.forced > 0 {
-                    extra.push_str(&format!("{} re-run, ", s.forced));
-                }
-                if s.reverted > 0 {
-                    extra.push_str(&format!("{} reverted, ", s.reverted));
-                }
-                writeln!(
-                    self.out,
-                    "Done: {} applied, {extra}{} skipped, {} already applied in {}",
-                    s.applied,
-                    s.skipped,
-                    s.already_applied,
-                    millis(s.elapsed)
-                )
+                let text = summary_text(s);
+                self.line(" ", bold, &text)
             }
         }
     }
+}
+
+fn summary_text(s: &Summary) -> String {
+    if s.reverted > 0 && s.applied + s.forced == 0 {
+        return format!("Done: {} reverted in {}", s.reverted, millis(s.elapsed));
+    }
+    let mut extra = String::new();
+    if s.forced > 0 {
+        extra.push_str(&format!("{} re-run, ", s.forced));
+    }
+    if s.reverted > 0 {
+        extra.push_str(&format!("{} reverted, ", s.reverted));
+    }
+    format!(
+        "Done: {} applied, {extra}{} skipped, {} already applied in {}",
+        s.applied,
+        s.skipped,
+        s.already_applied,
+        millis(s.elapsed)
+    )
+}
+
+/// A spinner with the elapsed time, shown only once a migration has run for
+/// a second (quick ones would only flicker).
+struct Spinner {
+    stop: Sender<()>,
+    thread: JoinHandle<()>,
+}
+
+impl Spinner {
+    fn start(message: String) -> Spinner {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            if stopped.recv_timeout(Duration::from_secs(1)) != Err(RecvTimeoutError::Timeout) {
+                return;
+            }
+            let bar = ProgressBar::new_spinner().with_message(message);
+            if let Ok(look) = ProgressStyle::with_template("{spinner} {msg} running… {elapsed}") {
+                bar.set_style(look);
+            }
+            bar.enable_steady_tick(Duration::from_millis(100));
+            let _ = stopped.recv();
+            bar.finish_and_clear();
+        });
+        Spinner { stop, thread }
+    }
+
+    fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.thread.join();
+    }
+}
+
+/// One JSON object per line per event, for log collectors.
+pub struct JsonReporter<W: Write> {
+    out: W,
+}
+
+impl<W: Write> JsonReporter<W> {
+    pub fn new(out: W) -> Self {
+        JsonReporter { out }
+    }
+}
+
+fn action(step: Step) -> &'static str {
+    match step {
+        Step::Force { .. } => "force",
+        Step::Revert => "revert",
+        _ => "apply",
+    }
+}
+
+impl<W: Write> Reporter for JsonReporter<W> {
+    fn event(&mut self, event: Event<'_>) -> std::io::Result<()> {
+        let value = match event {
+            Event::Started { entry, step } => json!({
+                "event": "started", "version": entry.version, "name": entry.name,
+                "action": action(step),
+            }),
+            Event::Applied {
+                entry,
+                step,
+                elapsed,
+            } => json!({
+                "event": if step == Step::Revert { "reverted" } else { "applied" },
+                "version": entry.version, "name": entry.name, "action": action(step),
+                "duration_ms": round_ms(elapsed),
+            }),
+            Event::AlreadyApplied { entry } => json!({
+                "event": "already_applied", "version": entry.version, "name": entry.name,
+            }),
+            Event::Skipped { entry } => json!({
+                "event": "skipped", "version": entry.version, "name": entry.name,
+                "reason": "optional, --skip-optional",
+            }),
+            Event::Failed { entry, message } => json!({
+                "event": "failed", "version": entry.version, "name": entry.name,
+                "error": message,
+            }),
+            Event::Summary(s) => json!({
+                "event": "summary", "applied": s.applied, "forced": s.forced,
+                "reverted": s.reverted, "skipped": s.skipped,
+                "already_applied": s.already_applied,
+                "duration_ms": round_ms(s.elapsed),
+            }),
+        };
+        writeln!(self.out, "{value}")
+    }
+}
+
+/// Milliseconds with microsecond precision (no float noise in the logs).
+fn round_ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
 }
 
 fn millis(d: Duration) -> String {
@@ -145,14 +315,10 @@ pub fn plan_text(plan: &Plan<'_>, target: &Target) -> String {
     if !plan.changes_schema() {
         text.push_str("Nothing to do: every selected migration is applied.\n");
     }
-    let mut number = 0;
-    for planned in &plan.steps {
-        let (entry, step) = (planned.entry, planned.step);
-        if !step.changes_schema() {
-            continue;
-        }
-        number += 1;
-        let verb = match step {
+    let changing = || plan.steps.iter().filter(|p| p.step.changes_schema());
+    for (number, planned) in changing().enumerate() {
+        let entry = planned.entry;
+        let verb = match planned.step {
             Step::Force { .. } => "re-run (force)",
             Step::Revert => "revert",
             _ => "apply",
@@ -162,9 +328,9 @@ pub fn plan_text(plan: &Plan<'_>, target: &Target) -> String {
         } else {
             "outside a transaction"
         };
-        text.push_str(&format!("{number}. {verb} {entry} ({how})\n"));
+        text.push_str(&format!("{}. {verb} {entry} ({how})\n", number + 1));
     }
-    for planned in plan.steps.iter().filter(|p| p.step.changes_schema()) {
+    for planned in changing() {
         let entry = planned.entry;
         let (file, sql) = match planned.step {
             Step::Revert => ("down.sql", entry.down_sql.as_deref().unwrap_or("")),

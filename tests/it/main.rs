@@ -7,6 +7,7 @@ mod concurrency;
 mod dsl;
 mod errors;
 mod interop;
+mod output;
 mod postgres_run;
 mod safety;
 mod schema;
