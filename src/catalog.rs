@@ -4,16 +4,17 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use diesel::migration::{Migration, MigrationSource};
-use diesel_migrations::{EmbeddedMigrations, FileBasedMigrations, embed_migrations};
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use include_dir::{Dir, include_dir};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::config::Backend;
 use crate::connection::Db;
+use crate::directory::DirSource;
 use crate::error::{Error, Result};
 
 /// What runs: Diesel's embedded sets, one per backend.
@@ -54,31 +55,17 @@ impl Manifest {
     }
 }
 
-/// Where the SQL text of a set's migrations can be read.
-pub enum SqlFiles {
-    Embedded(&'static Dir<'static>),
-    Directory(PathBuf),
+/// Where the SQL text of a set's migrations can be read (Diesel's
+/// migrations do not expose it).
+pub trait SqlText {
+    fn sql(&self, migration_dir: &str, file: &str) -> Option<String>;
 }
 
-impl SqlFiles {
-    fn read(&self, migration_dir: &str, file: &str) -> Result<Option<String>> {
-        match self {
-            SqlFiles::Embedded(dir) => Ok(dir
-                .get_file(format!("{migration_dir}/{file}"))
-                .and_then(|f| f.contents_utf8())
-                .map(str::to_string)),
-            SqlFiles::Directory(root) => {
-                let path = root.join(migration_dir).join(file);
-                match std::fs::read_to_string(&path) {
-                    Ok(text) => Ok(Some(text)),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                    Err(e) => Err(Error::Catalog(format!(
-                        "cannot read {}: {e}",
-                        path.display()
-                    ))),
-                }
-            }
-        }
+impl SqlText for Dir<'static> {
+    fn sql(&self, migration_dir: &str, file: &str) -> Option<String> {
+        self.get_file(format!("{migration_dir}/{file}"))
+            .and_then(|f| f.contents_utf8())
+            .map(str::to_string)
     }
 }
 
@@ -117,25 +104,15 @@ impl Catalog {
     pub fn embedded(backend: Backend) -> Result<Catalog> {
         let manifest = Manifest::parse(BUILDXPERT_MANIFEST)?;
         match backend {
-            Backend::Postgres => Self::load(
-                &POSTGRES_MIGRATIONS,
-                &SqlFiles::Embedded(&POSTGRES_SQL),
-                &manifest,
-            ),
-            Backend::Sqlite => Self::load(
-                &SQLITE_MIGRATIONS,
-                &SqlFiles::Embedded(&SQLITE_SQL),
-                &manifest,
-            ),
+            Backend::Postgres => Self::load(&POSTGRES_MIGRATIONS, &POSTGRES_SQL, &manifest),
+            Backend::Sqlite => Self::load(&SQLITE_MIGRATIONS, &SQLITE_SQL, &manifest),
         }
     }
 
-    /// A migrations directory on disk, read by Diesel's file-based source;
-    /// declarations come from `manifest.toml` inside it when present.
+    /// A migrations directory on disk (Diesel's layout); declarations come
+    /// from `manifest.toml` inside it when present.
     pub fn from_dir(dir: &Path) -> Result<Catalog> {
-        let source = FileBasedMigrations::from_path(dir).map_err(|e| {
-            Error::Catalog(format!("cannot read migrations in {}: {e}", dir.display()))
-        })?;
+        let source = DirSource::read(dir)?;
         let manifest_path = dir.join("manifest.toml");
         let manifest = match std::fs::read_to_string(&manifest_path) {
             Ok(text) => Manifest::parse(&text)?,
@@ -147,13 +124,13 @@ impl Catalog {
                 )));
             }
         };
-        Self::load(&source, &SqlFiles::Directory(dir.to_path_buf()), &manifest)
+        Self::load(&source, &source, &manifest)
     }
 
     /// Joins any Diesel migration source with its SQL text and declarations.
     pub fn load(
         source: &dyn MigrationSource<Db>,
-        files: &SqlFiles,
+        text: &dyn SqlText,
         manifest: &Manifest,
     ) -> Result<Catalog> {
         let migrations = source
@@ -167,7 +144,7 @@ impl Catalog {
                 .split_once('_')
                 .map(|(_, rest)| rest.to_string())
                 .unwrap_or_default();
-            let up_sql = files.read(&dir_name, "up.sql")?.ok_or_else(|| {
+            let up_sql = text.sql(&dir_name, "up.sql").ok_or_else(|| {
                 Error::Catalog(format!("migration {dir_name} has no readable up.sql"))
             })?;
             let declared = manifest.declared.get(&version);
@@ -179,7 +156,7 @@ impl Catalog {
                     declared.name
                 )));
             }
-            let down_sql = files.read(&dir_name, "down.sql")?;
+            let down_sql = text.sql(&dir_name, "down.sql");
             entries.push(Entry {
                 checksum: checksum(&up_sql),
                 tables: down_sql.as_deref().map(dropped_tables).unwrap_or_default(),
@@ -330,14 +307,10 @@ mod tests {
     #[test]
     fn manifest_must_match_directory_names() {
         let manifest = Manifest::parse("[\"001\"]\nname = \"wrong_name\"\n").unwrap();
-        let err = Catalog::load(
-            &POSTGRES_MIGRATIONS,
-            &SqlFiles::Embedded(&POSTGRES_SQL),
-            &manifest,
-        )
-        .err()
-        .unwrap()
-        .to_string();
+        let err = Catalog::load(&POSTGRES_MIGRATIONS, &POSTGRES_SQL, &manifest)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(err.contains("wrong_name"), "{err}");
     }
 }

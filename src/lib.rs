@@ -5,12 +5,13 @@
 //! - [`commands`]: each subcommand, wiring the modules below together.
 //! - [`config`]: where the database URL comes from and which backend it selects.
 //! - [`catalog`]: what migrations exist (embedded sets, manifest, checksums).
+//! - [`directory`]: `--migration-dir`, migrations read from a folder at run time.
 //! - [`connection`]: the pooled connection, session settings, transactions,
 //!   connection errors.
 //! - [`lock`]: one runner at a time (PostgreSQL advisory lock, polled).
 //! - [`history`]: what the database has (Diesel's table and our `migrations` log).
 //! - [`plan`]: what a run will do and what `status` shows, as pure values.
-//! - [`runner`]: applies a plan through Diesel's migration harness.
+//! - [`runner`]: applies a plan through Diesel's migrations, one transaction each.
 //! - [`report`]: what people read (progress lines, dry-run plan, status).
 //! - [`backup`]: `--backup` (pg_dump / VACUUM INTO) and the recommendation.
 //! - [`signals`]: Ctrl-C and SIGTERM end the run cleanly (exit 130 / 143).
@@ -23,6 +24,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod connection;
+pub mod directory;
 pub mod error;
 pub mod history;
 pub mod lock;
