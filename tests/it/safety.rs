@@ -556,3 +556,108 @@ fn wait_retries_the_connection_with_a_line_per_attempt() {
     );
     assert!(out.stderr.contains("attempt 1:"), "{}", out.stderr);
 }
+
+#[test]
+fn statement_timeout_cancels_a_slow_migration() {
+    let set = migration_dir(
+        &[(
+            "001_slow",
+            "CREATE TABLE slow (id int); SELECT pg_sleep(2);",
+            "DROP TABLE slow;",
+        )],
+        None,
+    );
+    let db = PgDb::new();
+    let out = migrate(
+        &db.url,
+        &[
+            "--statement-timeout",
+            "0.3",
+            "--migration-dir",
+            set.path().to_str().unwrap(),
+        ],
+    );
+    out.assert_code(5);
+    assert!(
+        out.stderr
+            .contains("canceling statement due to statement timeout"),
+        "{}",
+        out.stderr
+    );
+    assert!(!db.tables().contains(&"slow".to_string()));
+}
+
+#[test]
+fn wait_lets_the_binary_start_before_its_database() {
+    let db = PgDb::new();
+    let later = format!("{}_later", db.name);
+    let mut url = url::Url::parse(&db.url).unwrap();
+    url.set_path(&later);
+    let target = url.to_string();
+    let run = std::thread::spawn(move || migrate(&target, &["run", "--wait", "30"]));
+    std::thread::sleep(Duration::from_millis(1500));
+    crate::support::admin()
+        .batch_execute(&format!("CREATE DATABASE {later}"))
+        .unwrap();
+    let out = run.join().unwrap();
+    let _ = crate::support::admin().batch_execute(&format!("DROP DATABASE {later} WITH (FORCE)"));
+    out.assert_code(0);
+    assert!(
+        out.stderr.contains("attempt 1:") && out.stderr.contains("does not exist"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.contains("Done: 5 applied"), "{}", out.stdout);
+}
+
+/// Answers the confirmation prompt on a pseudo-terminal (util-linux `script`).
+fn revert_on_a_terminal(url: &str, answer: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!(
+                "{} revert --database-url {url}",
+                env!("CARGO_BIN_EXE_buildxpert-migrate")
+            ),
+            "/dev/null",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) runs the binary on a terminal");
+    std::thread::sleep(Duration::from_millis(700));
+    child
+        .stdin
+        .as_mut()
+        .unwrap()
+        .write_all(format!("{answer}\n").as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn on_a_terminal_revert_shows_what_it_drops_and_asks() {
+    let db = PgDb::new();
+    migrate(&db.url, &[]).assert_code(0);
+    let declined = revert_on_a_terminal(&db.url, "no");
+    let shown = String::from_utf8_lossy(&declined.stdout);
+    assert_eq!(declined.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains("005 add_push_notification_tables: drops")
+            && shown.contains("notification_queue")
+            && shown.contains("pg_dump")
+            && shown.contains("Type yes to continue"),
+        "{shown}"
+    );
+    assert_eq!(db.tables(), all_tables());
+    let accepted = revert_on_a_terminal(&db.url, "yes");
+    assert_eq!(
+        accepted.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&accepted.stdout)
+    );
+    assert!(!db.tables().contains(&"notification_queue".to_string()));
+}
