@@ -97,10 +97,7 @@ fn a_role_without_create_on_public_gets_a_permission_error() {
         "REVOKE CREATE ON SCHEMA public FROM PUBLIC, {}",
         role.name
     ));
-    let mut url = url::Url::parse(&db.url).unwrap();
-    url.set_username(&role.name).unwrap();
-    url.set_password(Some(PASSWORD)).unwrap();
-    let out = migrate(url.as_str(), &[]);
+    let out = migrate(&db.url_as(&role.name, PASSWORD), &[]);
     out.assert_code(4);
     assert_one_line_without_password(&out);
     assert!(

@@ -485,10 +485,7 @@ fn a_read_only_role_gets_a_permission_error() {
         "GRANT CREATE ON SCHEMA public TO {0}; ALTER ROLE {0} SET default_transaction_read_only = on",
         role.name
     ));
-    let mut url = url::Url::parse(&db.url).unwrap();
-    url.set_username(&role.name).unwrap();
-    url.set_password(Some(PASSWORD)).unwrap();
-    let out = migrate(url.as_str(), &[]);
+    let out = migrate(&db.url_as(&role.name, PASSWORD), &[]);
     out.assert_code(4);
     assert!(
         out.stderr.contains("read-only") && !out.all().contains(PASSWORD),
@@ -507,10 +504,7 @@ fn a_wrong_password_is_a_connection_error_without_the_password() {
             "the test server needs the bxm_password_auth group: run the suite with scripts/test",
         );
     let db = PgDb::new();
-    let mut url = url::Url::parse(&db.url).unwrap();
-    url.set_username(&role.name).unwrap();
-    url.set_password(Some(PASSWORD)).unwrap();
-    let out = migrate(url.as_str(), &["-v"]);
+    let out = migrate(&db.url_as(&role.name, PASSWORD), &["-v"]);
     assert_eq!(
         out.code,
         3,

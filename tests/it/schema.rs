@@ -1,6 +1,8 @@
 //! The schema itself: every down.sql undoes its up.sql, every up.sql is
 //! idempotent, and the PostgreSQL and SQLite sets describe the same schema.
 
+use diesel::backend::Backend;
+use diesel::connection::BoxableConnection;
 use diesel::migration::{Migration, MigrationSource};
 use diesel::pg::Pg;
 use diesel::sqlite::Sqlite;
@@ -10,80 +12,65 @@ use buildxpert_migrate::catalog::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
 
 use crate::support::{PgDb, SqliteDb, TABLES_BY_MIGRATION, assert_same_schema, migrate};
 
-#[test]
-fn postgres_each_down_undoes_its_up_and_each_up_is_idempotent() {
-    let db = PgDb::new();
-    let mut conn = db.conn();
+/// Applies each migration in turn and checks that its tables appear, that
+/// running its up.sql again changes nothing, and that down then restores the
+/// schema exactly; finally reverting everything leaves the empty schema.
+fn round_trip<C, DB>(
+    conn: &mut C,
+    migrations: &[Box<dyn Migration<DB>>],
+    dump: impl Fn() -> String,
+    has_table: impl Fn(&str, &str) -> bool,
+) where
+    DB: Backend,
+    C: MigrationHarness<DB> + BoxableConnection<DB>,
+{
     conn.applied_migrations().unwrap(); // creates Diesel's table up front
-    let empty = db.dump();
-    let migrations = MigrationSource::<Pg>::migrations(&POSTGRES_MIGRATIONS).unwrap();
+    let empty = dump();
     for (migration, (_, tables)) in migrations.iter().zip(TABLES_BY_MIGRATION) {
-        let before = db.dump();
+        let name = migration.name().to_string();
+        let before = dump();
         conn.run_migration(migration).unwrap();
-        let after_up = db.dump();
+        let after_up = dump();
         for table in tables {
-            assert!(
-                after_up.contains(&format!("CREATE TABLE public.{table} (")),
-                "{table}"
-            );
+            assert!(has_table(&after_up, table), "{name} did not create {table}");
         }
-        migration.run(&mut conn).unwrap();
-        assert_same_schema(
-            &db.dump(),
-            &after_up,
-            &format!("{} run twice", migration.name()),
-        );
+        migration.run(conn).unwrap();
+        assert_same_schema(&dump(), &after_up, &format!("{name} run twice"));
         conn.revert_migration(migration).unwrap();
-        assert_same_schema(
-            &db.dump(),
-            &before,
-            &format!("{} up then down", migration.name()),
-        );
+        assert_same_schema(&dump(), &before, &format!("{name} up then down"));
         conn.run_migration(migration).unwrap();
     }
     for migration in migrations.iter().rev() {
         conn.revert_migration(migration).unwrap();
     }
-    assert_same_schema(&db.dump(), &empty, "all reverted");
+    assert_same_schema(&dump(), &empty, "all reverted");
+}
+
+#[test]
+fn postgres_each_down_undoes_its_up_and_each_up_is_idempotent() {
+    let db = PgDb::new();
+    let migrations = MigrationSource::<Pg>::migrations(&POSTGRES_MIGRATIONS).unwrap();
+    round_trip(
+        &mut db.conn(),
+        &migrations,
+        || db.dump(),
+        |dump, table| dump.contains(&format!("CREATE TABLE public.{table} (")),
+    );
 }
 
 #[test]
 fn sqlite_each_down_undoes_its_up_and_each_up_is_idempotent() {
     let db = SqliteDb::new();
-    let mut conn = db.conn();
-    conn.applied_migrations().unwrap();
-    let empty = db.dump();
     let migrations = MigrationSource::<Sqlite>::migrations(&SQLITE_MIGRATIONS).unwrap();
-    for (migration, (_, tables)) in migrations.iter().zip(TABLES_BY_MIGRATION) {
-        let before = db.dump();
-        conn.run_migration(migration).unwrap();
-        let after_up = db.dump();
-        for table in tables {
-            assert!(
-                after_up
-                    .lines()
-                    .any(|o| o.starts_with(&format!("table {table} "))),
-                "{table}"
-            );
-        }
-        migration.run(&mut conn).unwrap();
-        assert_same_schema(
-            &db.dump(),
-            &after_up,
-            &format!("{} run twice", migration.name()),
-        );
-        conn.revert_migration(migration).unwrap();
-        assert_same_schema(
-            &db.dump(),
-            &before,
-            &format!("{} up then down", migration.name()),
-        );
-        conn.run_migration(migration).unwrap();
-    }
-    for migration in migrations.iter().rev() {
-        conn.revert_migration(migration).unwrap();
-    }
-    assert_same_schema(&db.dump(), &empty, "all reverted");
+    round_trip(
+        &mut db.conn(),
+        &migrations,
+        || db.dump(),
+        |dump, table| {
+            dump.lines()
+                .any(|o| o.starts_with(&format!("table {table} ")))
+        },
+    );
 }
 
 /// Both live catalogs, described the same way: columns with position and

@@ -45,6 +45,14 @@ impl PgDb {
         PgConnection::establish(&self.url).unwrap()
     }
 
+    /// This database's URL with another user and password.
+    pub fn url_as(&self, user: &str, password: &str) -> String {
+        let mut url = url::Url::parse(&self.url).unwrap();
+        url.set_username(user).unwrap();
+        url.set_password(Some(password)).unwrap();
+        url.to_string()
+    }
+
     /// The first column (cast to text by the query) of every row.
     pub fn strings(&self, sql: &str) -> Vec<String> {
         strings(&mut self.conn(), sql)
