@@ -8,14 +8,8 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use crate::config::Target;
-use crate::connection::{AnyConnection, Conn};
+use crate::connection::{AnyConnection, Conn, TextValue};
 use crate::error::{Error, Result};
-
-#[derive(QueryableByName)]
-struct Stamp {
-    #[diesel(sql_type = Text)]
-    stamp: String,
-}
 
 /// Writes the backup into `dir` (created if missing) and returns its path.
 pub fn take(conn: &mut Conn, target: &Target, dir: &Path) -> Result<PathBuf> {
@@ -28,19 +22,26 @@ pub fn take(conn: &mut Conn, target: &Target, dir: &Path) -> Result<PathBuf> {
     let (stamp_sql, extension) = match &**conn {
         AnyConnection::Pg(_) => (
             "SELECT current_database() || '_' || \
-             to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"') AS stamp",
+             to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISSMS\"Z\"') AS value",
             "dump",
         ),
         AnyConnection::Sqlite(_) => (
-            "SELECT 'buildxpert_' || strftime('%Y%m%dT%H%M%SZ', 'now') AS stamp",
+            "SELECT 'buildxpert_' || replace(strftime('%Y%m%dT%H%M%fZ', 'now'), '.', '') AS value",
             "sqlite3",
         ),
     };
     let stamp = diesel::sql_query(stamp_sql)
-        .get_result::<Stamp>(&mut **conn)
+        .get_result::<TextValue>(&mut **conn)
         .map_err(|e| Error::from_db("naming the backup", &e))?
-        .stamp;
+        .value;
     let path = dir.join(format!("{stamp}.{extension}"));
+    // Never overwrite an earlier backup: it may be the one with the data.
+    if path.exists() {
+        return Err(Error::Backup(format!(
+            "{} already exists; nothing was overwritten, run again",
+            path.display()
+        )));
+    }
     match &mut **conn {
         AnyConnection::Pg(_) => pg_dump(target, &path)?,
         AnyConnection::Sqlite(lite) => {
@@ -69,7 +70,7 @@ fn pg_dump(target: &Target, path: &Path) -> Result<()> {
     }
     let output = command.output().map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
-            Error::Backup(
+            Error::BackupTool(
                 "pg_dump is not on PATH: install the PostgreSQL client tools matching the \
                  server's version (apt-get install postgresql-client) or run without --backup"
                     .to_string(),

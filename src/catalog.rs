@@ -112,6 +112,12 @@ impl Catalog {
     /// A migrations directory on disk (Diesel's layout); declarations come
     /// from `manifest.toml` inside it when present.
     pub fn from_dir(dir: &Path) -> Result<Catalog> {
+        if !dir.is_dir() {
+            return Err(Error::Usage(format!(
+                "--migration-dir {} is not a directory",
+                dir.display()
+            )));
+        }
         let source = DirSource::read(dir)?;
         let manifest_path = dir.join("manifest.toml");
         let manifest = match std::fs::read_to_string(&manifest_path) {

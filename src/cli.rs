@@ -206,6 +206,10 @@ pub struct RevertArgs {
     #[arg(long)]
     pub allow_data_loss: bool,
 
+    /// Revert even though the database has versions this binary does not contain
+    #[arg(long)]
+    pub allow_unknown: bool,
+
     /// Output: text lines, or one JSON object per line per event
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub format: Output,

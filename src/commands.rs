@@ -12,7 +12,7 @@ use crate::cli::{Cli, Command, Format, Output, RevertArgs, RunArgs, StatusArgs};
 use crate::config::{self, Environment, Target, UrlSource};
 use crate::connection::{self, Conn, Settings};
 use crate::error::{Error, Result};
-use crate::history::{self, Action, Record};
+use crate::history::{self, Action, DbState, Record};
 use crate::lock;
 use crate::plan::{self, Options, Plan, Planned, RevertScope, State, Step};
 use crate::report::{self, JsonReporter, Look, Reporter, TextReporter};
@@ -45,6 +45,7 @@ struct Context<'a> {
     target: Target,
     catalog: Catalog,
     cli: &'a Cli,
+    settings: Settings,
     production: bool,
 }
 
@@ -81,7 +82,9 @@ pub fn execute(cli: &Cli) -> Result<()> {
         Some(dir) => Catalog::from_dir(dir)?,
         None => Catalog::embedded(target.backend)?,
     };
-    let mut conn = connection::connect(&target, &settings(cli)?)?;
+    check_versions(cli, &catalog)?;
+    let settings = settings(cli)?;
+    let mut conn = connection::connect(&target, &settings)?;
     if log::log_enabled!(log::Level::Debug) {
         log::debug!(
             "connected to {} (from {})",
@@ -93,6 +96,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
         target,
         catalog,
         cli,
+        settings,
         production: env.production(),
     };
     match &cli.command {
@@ -103,7 +107,26 @@ pub fn execute(cli: &Cli) -> Result<()> {
         Some(Command::Redo(args)) => revert(&mut conn, &ctx, args, true),
         Some(Command::Repair(args)) => repair(&mut conn, &ctx, args.version.as_deref()),
         Some(Command::Status(args)) => status(&mut conn, &ctx, args),
-        Some(Command::Completions { .. }) => Ok(()),
+        Some(Command::Completions { .. }) => {
+            unreachable!("completions are printed before connecting")
+        }
+    }
+}
+
+/// Version arguments must name a migration of this binary; checked before
+/// connecting, so a typo changes nothing anywhere.
+fn check_versions(cli: &Cli, catalog: &Catalog) -> Result<()> {
+    let version = match &cli.command {
+        None => cli.run.to.as_deref(),
+        Some(Command::Run(args)) => args.to.as_deref(),
+        Some(Command::Force(args)) => args.to.as_deref(),
+        Some(Command::Revert(args) | Command::Redo(args)) => args.version.as_deref(),
+        Some(Command::Repair(args)) => args.version.as_deref(),
+        Some(Command::Status(_) | Command::Completions { .. }) => None,
+    };
+    match version {
+        Some(version) => plan::known_version(catalog, version).map(drop),
+        None => Ok(()),
     }
 }
 
@@ -124,45 +147,40 @@ fn settings(cli: &Cli) -> Result<Settings> {
     })
 }
 
-fn lock_wait(ctx: &Context<'_>) -> Duration {
-    Duration::from_secs(ctx.cli.global.lock_wait)
-}
-
 fn run(conn: &mut Conn, ctx: &Context<'_>, args: &RunArgs) -> Result<()> {
     let options = Options {
         force: args.force,
         skip_optional: args.skip_optional,
         to: args.to.clone(),
     };
-    // A force may re-run modified or failed migrations: that is what it is for.
-    let forced: HashSet<&str> = if args.force {
-        ctx.catalog
-            .entries()
+    let plan_for = |state: &DbState| -> Result<Plan<'_>> {
+        let plan = plan::plan(&ctx.catalog, state, &options)?;
+        // A force may re-run a modified or failed migration: that is what it is for.
+        let forced: HashSet<&str> = plan
+            .steps
             .iter()
-            .map(|e| e.version.as_str())
-            .collect()
-    } else {
-        HashSet::new()
+            .filter(|p| matches!(p.step, Step::Force { .. }))
+            .map(|p| p.entry.version.as_str())
+            .collect();
+        plan::check_integrity(&ctx.catalog, state, args.allow_unknown, &forced)?;
+        Ok(plan)
     };
     if args.dry_run {
         let state = history::read_state(conn, &ctx.catalog)?;
-        plan::check_integrity(&ctx.catalog, &state, args.allow_unknown, &forced)?;
-        let plan = plan::plan(&ctx.catalog, &state, &options)?;
-        return print(&report::plan_text(&plan, &ctx.target));
+        return print(&report::plan_text(&plan_for(&state)?, &ctx.target));
     }
     if args.force && args.backup.is_none() && !ctx.cli.global.quiet {
         eprintln!("{}", backup::recommendation(&ctx.target));
     }
-    lock::with_lock(conn, lock_wait(ctx), |conn| {
-        history::ensure_tables(conn)?;
+    lock::with_lock(conn, ctx.settings.lock_wait, |conn| {
         let state = history::read_state(conn, &ctx.catalog)?;
-        plan::check_integrity(&ctx.catalog, &state, args.allow_unknown, &forced)?;
-        let plan = plan::plan(&ctx.catalog, &state, &options)?;
+        let plan = plan_for(&state)?;
         apply_plan(conn, ctx, &plan, args.backup.as_deref(), args.format)
     })
 }
 
-/// Takes the backup when asked and something will change, then runs the plan.
+/// Takes the backup when asked and something will change, creates the
+/// tracking tables if needed, then runs the plan.
 fn apply_plan(
     conn: &mut Conn,
     ctx: &Context<'_>,
@@ -180,6 +198,7 @@ fn apply_plan(
         }
         _ => None,
     };
+    history::ensure_tables(conn)?;
     let executed_by = connection::current_user(conn)?;
     let context = RunContext {
         executed_by: &executed_by,
@@ -206,8 +225,8 @@ fn revert(conn: &mut Conn, ctx: &Context<'_>, args: &RevertArgs, redo: bool) -> 
         (Some(version), _, false) => RevertScope::DownTo(version.clone()),
         (None, _, _) => RevertScope::Last,
     };
-    let plan_for = |state: &history::DbState| -> Result<Plan<'_>> {
-        plan::check_integrity(&ctx.catalog, state, true, &HashSet::new())?;
+    let plan_for = |state: &DbState| -> Result<Plan<'_>> {
+        plan::check_integrity(&ctx.catalog, state, args.allow_unknown, &HashSet::new())?;
         let mut plan = plan::plan_revert(&ctx.catalog, state, &scope)?;
         if redo {
             let again: Vec<Planned<'_>> = plan
@@ -223,23 +242,37 @@ fn revert(conn: &mut Conn, ctx: &Context<'_>, args: &RevertArgs, redo: bool) -> 
         }
         Ok(plan)
     };
+    let state = history::read_state(conn, &ctx.catalog)?;
+    let proposed = plan_for(&state)?;
     if args.dry_run {
-        let state = history::read_state(conn, &ctx.catalog)?;
-        return print(&report::plan_text(&plan_for(&state)?, &ctx.target));
+        return print(&report::plan_text(&proposed, &ctx.target));
     }
-    lock::with_lock(conn, lock_wait(ctx), |conn| {
-        history::ensure_tables(conn)?;
+    if !proposed.changes_schema() {
+        return print("Nothing to revert: no migration in that range is applied.");
+    }
+    // Asked before taking the lock: a person thinking must not hold up
+    // every replica's deploy.
+    confirm_data_loss(ctx, &proposed, args)?;
+    let agreed = versions(&proposed);
+    lock::with_lock(conn, ctx.settings.lock_wait, |conn| {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
-        if !plan.changes_schema() {
-            return print("Nothing to revert: no migration in that range is applied.");
-        }
-        confirm_data_loss(ctx, &plan, args)?;
-        if args.backup.is_none() && !ctx.cli.global.quiet {
-            eprintln!("{}", backup::recommendation(&ctx.target));
+        if versions(&plan) != agreed {
+            return Err(Error::Usage(
+                "another run changed the database while you confirmed; nothing was reverted, \
+                 run the command again"
+                    .to_string(),
+            ));
         }
         apply_plan(conn, ctx, &plan, args.backup.as_deref(), args.format)
     })
+}
+
+fn versions(plan: &Plan<'_>) -> Vec<String> {
+    plan.steps
+        .iter()
+        .map(|p| format!("{} {:?}", p.entry.version, p.step))
+        .collect()
 }
 
 /// Reverting drops tables: ask on a terminal, require `--yes` without one,
@@ -253,6 +286,9 @@ fn confirm_data_loss(ctx: &Context<'_>, plan: &Plan<'_>, args: &RevertArgs) -> R
         ));
     }
     if args.yes {
+        if args.backup.is_none() && !ctx.cli.global.quiet {
+            eprintln!("{}", backup::recommendation(&ctx.target));
+        }
         return Ok(());
     }
     if !stdin().is_terminal() {
@@ -292,7 +328,7 @@ fn repair(conn: &mut Conn, ctx: &Context<'_>, version: Option<&str>) -> Result<(
         Some(v) => vec![plan::known_version(&ctx.catalog, v)?],
         None => ctx.catalog.entries().iter().collect(),
     };
-    lock::with_lock(conn, lock_wait(ctx), |conn| {
+    lock::with_lock(conn, ctx.settings.lock_wait, |conn| {
         history::ensure_tables(conn)?;
         let state = history::read_state(conn, &ctx.catalog)?;
         let executed_by = connection::current_user(conn)?;

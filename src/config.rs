@@ -117,9 +117,11 @@ impl Target {
             url: redact_userinfo(raw),
             reason: format!("it is not a valid PostgreSQL URL ({e})"),
         })?;
+        // libpq also takes the password as a query parameter.
         let password = parsed
             .password()
             .map(percent_decode)
+            .or_else(|| query_param(&parsed, "password"))
             .filter(|p| !p.is_empty());
         let host = parsed
             .host_str()
@@ -164,6 +166,15 @@ impl Target {
         match url::Url::parse(&self.connect_url) {
             Ok(mut url) if self.password.is_some() => {
                 let _ = url.set_password(None);
+                let kept: Vec<(String, String)> = url
+                    .query_pairs()
+                    .filter(|(k, _)| k != "password")
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect();
+                url.set_query(None);
+                if !kept.is_empty() {
+                    url.query_pairs_mut().extend_pairs(kept);
+                }
                 url.to_string()
             }
             _ => self.connect_url.clone(),
@@ -226,11 +237,15 @@ fn url_in_file(path: &Path) -> Result<Option<String>> {
             path.display()
         ))
     })?;
-    for entry in entries {
-        let (key, value) = entry.map_err(|e| {
+    for (number, entry) in entries.enumerate() {
+        // dotenvy's message quotes the offending line, which may hold another
+        // secret (the Node.js app keeps its API keys there): name the line only.
+        let (key, value) = entry.map_err(|_| {
             Error::Usage(format!(
-                "cannot parse {}: {e}; fix the line or remove the file",
-                path.display()
+                "cannot parse {} near entry {}: use KEY=VALUE lines (single-quote values \
+                 holding $ or #)",
+                path.display(),
+                number + 1
             ))
         })?;
         if key == "DATABASE_URL" && !value.trim().is_empty() {
@@ -293,6 +308,46 @@ mod tests {
         );
         assert_eq!(t.redact("auth failed for s3cr!t"), "auth failed for ***");
         assert!(!format!("{t:?}").contains("s3cr"));
+        assert_eq!(
+            t.url_without_password(),
+            "postgres://app@db.example:6543/buildxpert"
+        );
+    }
+
+    #[test]
+    fn a_password_in_the_query_is_a_password_too() {
+        let t = Target::parse(
+            "postgresql://app@db/buildxpert?sslmode=require&password=hunter2",
+            UrlSource::Flag,
+        )
+        .unwrap();
+        assert_eq!(t.password(), Some("hunter2"));
+        assert_eq!(
+            t.url_without_password(),
+            "postgresql://app@db/buildxpert?sslmode=require"
+        );
+        assert_eq!(t.redact("x hunter2 y"), "x *** y");
+    }
+
+    #[test]
+    fn a_bad_config_env_line_is_not_echoed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config.env"),
+            "STRIPE_KEY=sk_live abc def\nDATABASE_URL=x.db\n",
+        )
+        .unwrap();
+        let none = HashMap::new();
+        let var = env_with(&none);
+        let env = Environment {
+            var: &var,
+            dir: dir.path(),
+        };
+        let err = resolve(None, &env).unwrap_err().to_string();
+        assert!(
+            err.contains("config.env") && !err.contains("sk_live"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -134,7 +134,7 @@ fn connect_once(target: &Target) -> Result<Conn> {
         .error_handler(Box::new(last_error.clone()))
         .build_unchecked(Manager {
             backend: target.backend,
-            url: target.connect_url.clone(),
+            url: with_connect_timeout(target),
         });
     loop {
         match pool.get_timeout(POLL) {
@@ -146,6 +146,17 @@ fn connect_once(target: &Target) -> Result<Conn> {
             }
         }
     }
+}
+
+/// libpq waits for a silent host forever by default; give up after 10 s
+/// unless the URL says otherwise.
+fn with_connect_timeout(target: &Target) -> String {
+    let url = &target.connect_url;
+    if target.backend != Backend::Postgres || url.contains("connect_timeout=") {
+        return url.clone();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}connect_timeout=10")
 }
 
 /// Session settings every run needs.
@@ -221,7 +232,11 @@ where
             }
         },
         Err(e) => {
-            AnyConnection::rollback_transaction(conn)?;
+            // The original error says what went wrong; a failed rollback only
+            // means the connection is gone, which ends the transaction too.
+            if let Err(rollback) = AnyConnection::rollback_transaction(conn) {
+                log::warn!("rollback failed: {rollback}");
+            }
             Err(e)
         }
     }
@@ -238,17 +253,19 @@ impl Instrumentation for SqlLogger {
     }
 }
 
+/// A one-column text result; queries name the column `value`.
+#[derive(QueryableByName)]
+pub struct TextValue {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub value: String,
+}
+
 /// Who the database says we are, for the history's `executed_by`.
 pub fn current_user(conn: &mut Conn) -> Result<String> {
-    #[derive(QueryableByName)]
-    struct Who {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        who: String,
-    }
     match &mut **conn {
-        AnyConnection::Pg(pg) => diesel::sql_query("SELECT current_user::text AS who")
-            .get_result::<Who>(pg)
-            .map(|w| w.who)
+        AnyConnection::Pg(pg) => diesel::sql_query("SELECT current_user::text AS value")
+            .get_result::<TextValue>(pg)
+            .map(|w| w.value)
             .map_err(|e| Error::from_db("reading the current user", &e)),
         // SQLite has no users: the operating-system account is the honest answer.
         AnyConnection::Sqlite(_) => Ok(std::env::var("USER")
@@ -259,20 +276,15 @@ pub fn current_user(conn: &mut Conn) -> Result<String> {
 
 /// Where the connection really ended up, for `--verbose` (never the password).
 pub fn describe_session(conn: &mut Conn, target: &Target) -> String {
-    #[derive(QueryableByName)]
-    struct Session {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        session: String,
-    }
     match &mut **conn {
         AnyConnection::Pg(pg) => diesel::sql_query(
             "SELECT format('host %s port %s database %s user %s (server %s)', \
              coalesce(host(inet_server_addr()), 'local socket'), \
              coalesce(inet_server_port()::text, '-'), current_database(), current_user, \
-             current_setting('server_version')) AS session",
+             current_setting('server_version')) AS value",
         )
-        .get_result::<Session>(pg)
-        .map(|s| s.session)
+        .get_result::<TextValue>(pg)
+        .map(|s| s.value)
         .unwrap_or_else(|_| target.to_string()),
         AnyConnection::Sqlite(_) => target.to_string(),
     }

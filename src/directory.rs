@@ -31,13 +31,17 @@ struct SqlMigration {
 
 /// Diesel's `metadata.toml`.
 #[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default)]
 struct Metadata {
-    #[serde(default = "yes")]
     run_in_transaction: bool,
 }
 
-fn yes() -> bool {
-    true
+impl Default for Metadata {
+    fn default() -> Self {
+        Metadata {
+            run_in_transaction: true,
+        }
+    }
 }
 
 impl MigrationMetadata for Metadata {
@@ -113,9 +117,7 @@ impl DirSource {
                 Some(text) => toml::from_str(&text).map_err(|e| {
                     Error::Catalog(format!("{}/metadata.toml is not valid: {e}", dir.display()))
                 })?,
-                None => Metadata {
-                    run_in_transaction: true,
-                },
+                None => Metadata::default(),
             };
             migrations.push(Arc::new(SqlMigration {
                 // Diesel's rule: the version is the name up to the first `_`, dashes dropped.
@@ -147,10 +149,11 @@ impl MigrationSource<Db> for DirSource {
 
 impl SqlText for DirSource {
     fn sql(&self, migration_dir: &str, file: &str) -> Option<String> {
-        let migration = self
+        let index = self
             .migrations
-            .iter()
-            .find(|m| m.dir_name == migration_dir)?;
+            .binary_search_by(|m| m.dir_name.as_str().cmp(migration_dir))
+            .ok()?;
+        let migration = &self.migrations[index];
         match file {
             "up.sql" => Some(migration.up.clone()),
             "down.sql" => migration.down.clone(),

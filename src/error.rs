@@ -141,12 +141,16 @@ pub enum Error {
 
     #[error(
         "another migration run holds the lock ({holder}) and did not finish within \
-         --lock-wait {seconds}s; wait for it, or stop it if it is stuck"
+         --lock-wait; wait for it, or stop it if it is stuck"
     )]
-    LockTimeout { holder: String, seconds: u64 },
+    LockTimeout { holder: String },
 
     #[error("cannot take the backup: {0}")]
     Backup(String),
+
+    /// The tool a backup needs is missing (exit 3, like a server that cannot be reached).
+    #[error("cannot take the backup: {0}")]
+    BackupTool(String),
 
     #[error("the migration set is inconsistent: {0}")]
     Catalog(String),
@@ -174,8 +178,10 @@ impl Error {
             | Error::Modified { .. }
             | Error::Inconsistent { .. }
             | Error::UnknownApplied { .. } => exit::INTEGRITY,
-            Error::Backup(_) => exit::CONNECT,
-            Error::Catalog(_) | Error::Database { .. } | Error::Output(_) => exit::UNEXPECTED,
+            Error::BackupTool(_) => exit::CONNECT,
+            Error::Catalog(_) | Error::Database { .. } | Error::Backup(_) | Error::Output(_) => {
+                exit::UNEXPECTED
+            }
         }
     }
 

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use crate::catalog::Catalog;
-use crate::connection::{AnyConnection, Conn};
+use crate::connection::{AnyConnection, Conn, TextValue};
 use crate::error::{Error, Result};
 
 diesel::table! {
@@ -346,31 +346,25 @@ pub fn read_state(conn: &mut Conn, catalog: &Catalog) -> Result<DbState> {
     Ok(state)
 }
 
-#[derive(QueryableByName)]
-struct TableName {
-    #[diesel(sql_type = Text)]
-    tbl: String,
-}
-
 /// Which of `names` exist as tables.
 fn tables_present(conn: &mut Conn, names: &[&str]) -> Result<BTreeSet<String>> {
     let query = match &**conn {
         AnyConnection::Pg(_) => {
-            "SELECT c.relname::text AS tbl FROM pg_class c \
+            "SELECT c.relname::text AS value FROM pg_class c \
              WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace \
              AND c.relname = ANY (string_to_array($1, ','))"
         }
         AnyConnection::Sqlite(_) => {
-            "SELECT name AS tbl FROM sqlite_master WHERE type = 'table' \
+            "SELECT name AS value FROM sqlite_master WHERE type = 'table' \
              AND name IN (SELECT value FROM json_each('[\"' || replace(?, ',', '\",\"') || '\"]'))"
         }
     };
     Ok(diesel::sql_query(query)
         .bind::<Text, _>(names.join(","))
-        .load::<TableName>(&mut **conn)
+        .load::<TextValue>(&mut **conn)
         .map_err(|e| Error::from_db("checking which tables exist", &e))?
         .into_iter()
-        .map(|t| t.tbl)
+        .map(|t| t.value)
         .collect())
 }
 

@@ -9,9 +9,9 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Text};
+use diesel::sql_types::{BigInt, Bool};
 
-use crate::connection::{AnyConnection, Conn};
+use crate::connection::{AnyConnection, Conn, TextValue};
 use crate::error::{Error, Result};
 
 /// The advisory lock key: "bxmigrat" in ASCII. Advisory locks are per
@@ -49,8 +49,7 @@ fn acquire(conn: &mut Conn, wait: Duration) -> Result<()> {
         let waited = started.elapsed();
         if waited >= wait {
             return Err(Error::LockTimeout {
-                holder: holder(conn)?,
-                seconds: wait.as_secs(),
+                holder: format!("{}; waited {}s", holder(conn)?, wait.as_secs()),
             });
         }
         if !announced && waited >= ANNOUNCE_AFTER {
@@ -78,30 +77,24 @@ fn call_lock_function(conn: &mut Conn, function: &str) -> Result<bool> {
         .map_err(|e| Error::from_db("taking the migration lock", &e))
 }
 
-#[derive(QueryableByName)]
-struct Holder {
-    #[diesel(sql_type = Text)]
-    who: String,
-}
-
 /// Who holds the lock: pid, application and since when.
 fn holder(conn: &mut Conn) -> Result<String> {
     let who = diesel::sql_query(
         "SELECT format('pid %s, application %L, connected since %s, last query at %s', \
          l.pid, coalesce(a.application_name, ''), \
          to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'), \
-         to_char(a.query_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"')) AS who \
+         to_char(a.query_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"')) AS value \
          FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid \
          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
            AND l.classid::bigint = ($1 >> 32) AND l.objid::bigint = ($1 & 4294967295) \
            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
     )
     .bind::<BigInt, _>(LOCK_KEY)
-    .load::<Holder>(&mut **conn)
+    .load::<TextValue>(&mut **conn)
     .map_err(|e| Error::from_db("finding the lock holder", &e))?;
     Ok(who
         .into_iter()
         .next()
-        .map(|h| h.who)
+        .map(|h| h.value)
         .unwrap_or_else(|| "a session that has just released it".to_string()))
 }

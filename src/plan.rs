@@ -45,6 +45,10 @@ impl State {
 /// The state of a known migration.
 pub fn state_of(entry: &Entry, db: &DbState) -> State {
     let latest = db.latest(&entry.version);
+    // A failure outside a transaction is what matters most, recorded or not.
+    if latest.is_some_and(|row| !row.success) {
+        return State::Failed;
+    }
     if db.is_applied(&entry.version) {
         match db.latest_checksum(&entry.version) {
             Some(recorded) if recorded != entry.checksum => State::Modified,
@@ -52,7 +56,6 @@ pub fn state_of(entry: &Entry, db: &DbState) -> State {
         }
     } else {
         match latest {
-            Some(row) if !row.success => State::Failed,
             Some(row)
                 if row.says_applied()
                     && entry.tables.iter().any(|t| db.present_tables.contains(t)) =>
@@ -156,6 +159,25 @@ pub enum Step {
 }
 
 impl Step {
+    /// What the history records for this step.
+    pub fn action(self) -> Action {
+        match self {
+            Step::Force { .. } => Action::Force,
+            Step::Revert => Action::Revert,
+            Step::Skip { .. } => Action::Skip,
+            Step::Apply | Step::AlreadyApplied => Action::Apply,
+        }
+    }
+
+    /// How output says it was done.
+    pub fn done(self) -> &'static str {
+        match self {
+            Step::Force { .. } => "re-run (force)",
+            Step::Revert => "reverted",
+            _ => "applied",
+        }
+    }
+
     /// Whether the step changes the schema (and so needs the SQL shown in a dry run).
     pub fn changes_schema(self) -> bool {
         matches!(self, Step::Apply | Step::Force { .. } | Step::Revert)

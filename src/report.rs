@@ -126,14 +126,6 @@ fn bold(text: &str) -> String {
     style(text).bold().force_styling(true).to_string()
 }
 
-fn verb(step: Step) -> &'static str {
-    match step {
-        Step::Force { .. } => "re-run (force)",
-        Step::Revert => "reverted",
-        _ => "applied",
-    }
-}
-
 impl<W: Write> Reporter for TextReporter<W> {
     fn event(&mut self, event: Event<'_>) -> std::io::Result<()> {
         if self.quiet {
@@ -164,7 +156,7 @@ impl<W: Write> Reporter for TextReporter<W> {
                 step,
                 elapsed,
             } => {
-                let text = format!("Migration {entry} {} in {}", verb(step), millis(elapsed));
+                let text = format!("Migration {entry} {} in {}", step.done(), millis(elapsed));
                 self.line("✓", green, &text)
             }
             Event::AlreadyApplied { entry } => {
@@ -249,20 +241,12 @@ impl<W: Write> JsonReporter<W> {
     }
 }
 
-fn action(step: Step) -> &'static str {
-    match step {
-        Step::Force { .. } => "force",
-        Step::Revert => "revert",
-        _ => "apply",
-    }
-}
-
 impl<W: Write> Reporter for JsonReporter<W> {
     fn event(&mut self, event: Event<'_>) -> std::io::Result<()> {
         let value = match event {
             Event::Started { entry, step } => json!({
                 "event": "started", "version": entry.version, "name": entry.name,
-                "action": action(step),
+                "action": step.action().as_str(),
             }),
             Event::Applied {
                 entry,
@@ -270,7 +254,7 @@ impl<W: Write> Reporter for JsonReporter<W> {
                 elapsed,
             } => json!({
                 "event": if step == Step::Revert { "reverted" } else { "applied" },
-                "version": entry.version, "name": entry.name, "action": action(step),
+                "version": entry.version, "name": entry.name, "action": step.action().as_str(),
                 "duration_ms": round_ms(elapsed),
             }),
             Event::AlreadyApplied { entry } => json!({
@@ -318,11 +302,7 @@ pub fn plan_text(plan: &Plan<'_>, target: &Target) -> String {
     let changing = || plan.steps.iter().filter(|p| p.step.changes_schema());
     for (number, planned) in changing().enumerate() {
         let entry = planned.entry;
-        let verb = match planned.step {
-            Step::Force { .. } => "re-run (force)",
-            Step::Revert => "revert",
-            _ => "apply",
-        };
+        let verb = planned.step.action().as_str();
         let how = if entry.in_transaction {
             "in a transaction"
         } else {

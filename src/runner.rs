@@ -7,11 +7,10 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 use diesel_migrations::MigrationHarness;
 
 use crate::catalog::Entry;
-use crate::connection::{self, AnyConnection};
+use crate::connection::{self, AnyConnection, TextValue};
 use crate::error::{Error, Result, db_message, permission_hint};
 use crate::history::{self, Action, Record};
 use crate::plan::{Plan, Step};
@@ -25,14 +24,14 @@ pub struct RunContext<'a> {
     pub lock_retries: u32,
 }
 
-/// Why one migration failed, before it is turned into an [`Error`].
+/// Why one step did not complete, before it is turned into an [`Error`].
 enum Failure {
-    /// The migration's SQL (reported by Diesel's harness).
+    /// The migration's SQL, or Diesel's bookkeeping around it.
     Migration(String),
     /// Our own bookkeeping query.
     Database(diesel::result::Error),
-    /// Another runner applied it while this one waited for the write lock.
-    AppliedMeanwhile,
+    /// Another SQLite runner did this step while this one waited for the write lock.
+    DoneMeanwhile,
 }
 
 impl From<diesel::result::Error> for Failure {
@@ -44,19 +43,27 @@ impl From<diesel::result::Error> for Failure {
 impl Failure {
     fn message(&self) -> String {
         match self {
-            // Diesel's harness wraps the database's message in "Failed to run <dir> with: …".
+            // Diesel's embedded migrations wrap the database's message in
+            // "Failed to run <dir> with: …".
             Failure::Migration(text) => match text.split_once(" with: ") {
                 Some((_, message)) => message.trim().to_string(),
                 None => text.clone(),
             },
             Failure::Database(e) => db_message(e),
-            Failure::AppliedMeanwhile => "applied meanwhile by another runner".to_string(),
+            Failure::DoneMeanwhile => "done meanwhile by another runner".to_string(),
         }
     }
 
     fn is_lock_timeout(&self) -> bool {
         let message = self.message();
         message.contains("lock timeout") || message.contains("could not obtain lock")
+    }
+}
+
+/// Output must never stop a migration half-way (a closed pipe, say).
+fn report(reporter: &mut dyn Reporter, event: Event<'_>) {
+    if let Err(e) = reporter.event(event) {
+        log::debug!("could not write progress: {e}");
     }
 }
 
@@ -75,7 +82,7 @@ pub fn execute(
         match step {
             Step::AlreadyApplied => {
                 summary.already_applied += 1;
-                reporter.event(Event::AlreadyApplied { entry })?;
+                report(reporter, Event::AlreadyApplied { entry });
             }
             Step::Skip { record } => {
                 if record {
@@ -87,10 +94,10 @@ pub fn execute(
                         .map_err(|e| Error::from_db("recording a skipped migration", &e))?;
                 }
                 summary.skipped += 1;
-                reporter.event(Event::Skipped { entry })?;
+                report(reporter, Event::Skipped { entry });
             }
             Step::Apply | Step::Force { .. } | Step::Revert => {
-                reporter.event(Event::Started { entry, step })?;
+                report(reporter, Event::Started { entry, step });
                 match run_with_retries(conn, entry, step, context) {
                     Ok(elapsed) => {
                         match step {
@@ -98,22 +105,29 @@ pub fn execute(
                             Step::Revert => summary.reverted += 1,
                             _ => summary.forced += 1,
                         }
-                        reporter.event(Event::Applied {
-                            entry,
-                            step,
-                            elapsed,
-                        })?;
+                        report(
+                            reporter,
+                            Event::Applied {
+                                entry,
+                                step,
+                                elapsed,
+                            },
+                        );
                     }
-                    Err(Failure::AppliedMeanwhile) => {
+                    Err(Failure::DoneMeanwhile) => {
                         summary.already_applied += 1;
-                        reporter.event(Event::AlreadyApplied { entry })?;
+                        report(reporter, Event::AlreadyApplied { entry });
                     }
                     Err(failure) => {
                         let error = failure_to_error(conn, entry, step, &failure);
-                        reporter.event(Event::Failed {
-                            entry,
-                            message: &error.to_string(),
-                        })?;
+                        let message = error.to_string();
+                        report(
+                            reporter,
+                            Event::Failed {
+                                entry,
+                                message: &message,
+                            },
+                        );
                         return Err(error);
                     }
                 }
@@ -121,7 +135,7 @@ pub fn execute(
         }
     }
     summary.elapsed = started.elapsed();
-    reporter.event(Event::Summary(&summary))?;
+    report(reporter, Event::Summary(&summary));
     Ok(summary)
 }
 
@@ -135,7 +149,12 @@ fn run_with_retries(
 ) -> std::result::Result<Duration, Failure> {
     let mut attempt = 0;
     loop {
-        match run_one(conn, entry, step, context) {
+        let result = if entry.in_transaction {
+            connection::transaction(conn, |c| run_step(c, entry, step, context))
+        } else {
+            run_outside_transaction(conn, entry, step, context)
+        };
+        match result {
             Err(failure)
                 if entry.in_transaction
                     && failure.is_lock_timeout()
@@ -157,67 +176,81 @@ fn run_with_retries(
     }
 }
 
-/// Runs one step and writes its history row, in one transaction unless the
-/// migration opted out of it; a failure outside a transaction is recorded.
-fn run_one(
-    conn: &mut AnyConnection,
+/// Runs one step and writes Diesel's record and our history row with it.
+fn run_step(
+    c: &mut AnyConnection,
     entry: &Entry,
     step: Step,
     context: &RunContext<'_>,
 ) -> std::result::Result<Duration, Failure> {
     let started = Instant::now();
-    let run = |c: &mut AnyConnection| -> std::result::Result<Duration, Failure> {
-        // The migration and Diesel's record of it are written here rather than
-        // through `run_migration`, which would nest a second transaction (a
-        // savepoint) in ours: two round trips per migration for nothing.
-        let outcome = match step {
-            Step::Revert => c.revert_migration(&*entry.migration).map(drop),
-            Step::Force { recorded: true } => entry.migration.run(c),
-            _ => {
-                // Only SQLite runners can race here; PostgreSQL ones hold the lock.
-                if matches!(c, AnyConnection::Sqlite(_)) && history::is_recorded(c, &entry.version)?
-                {
-                    return Err(Failure::AppliedMeanwhile);
-                }
-                entry.migration.run(c).and_then(|()| {
-                    history::mark_applied(c, &entry.version).map_err(|e| Box::new(e) as _)
-                })
-            }
-        };
-        outcome.map_err(|e| Failure::Migration(e.to_string()))?;
-        let elapsed = started.elapsed();
-        let rec = Record {
-            execution_time_ms: Some(i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)),
-            ..record_for(entry, action_of(step), context)
-        };
-        history::record(c, &rec)?;
-        Ok(elapsed)
-    };
-    if entry.in_transaction {
-        return connection::transaction(conn, run);
+    // Only SQLite runners can race here (PostgreSQL ones hold the advisory
+    // lock); inside BEGIN IMMEDIATE the record is current.
+    if matches!(c, AnyConnection::Sqlite(_)) {
+        let recorded = history::is_recorded(c, &entry.version)?;
+        let wanted = matches!(step, Step::Apply | Step::Force { recorded: false });
+        if (wanted && recorded) || (step == Step::Revert && !recorded) {
+            return Err(Failure::DoneMeanwhile);
+        }
     }
-    let result = run(conn);
+    // The migration and Diesel's record of it are written here rather than
+    // through `run_migration`, which would nest a second transaction (a
+    // savepoint) in ours on every migration.
+    let outcome = match step {
+        Step::Revert => c.revert_migration(&*entry.migration).map(drop),
+        Step::Force { recorded: true } => entry.migration.run(c),
+        _ => entry
+            .migration
+            .run(c)
+            .and_then(|()| history::mark_applied(c, &entry.version).map_err(|e| Box::new(e) as _)),
+    };
+    outcome.map_err(|e| Failure::Migration(e.to_string()))?;
+    if !entry.in_transaction {
+        let left = leftovers(c, entry);
+        if !left.is_empty() {
+            return Err(Failure::Migration(format!(
+                "it finished but left {left} (CREATE INDEX CONCURRENTLY IF NOT EXISTS keeps an \
+                 existing invalid index)"
+            )));
+        }
+    }
+    let elapsed = started.elapsed();
+    let rec = Record {
+        execution_time_ms: Some(i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)),
+        ..record_for(entry, step.action(), context)
+    };
+    history::record(c, &rec)?;
+    Ok(elapsed)
+}
+
+/// A migration that cannot run in a transaction: a "started" row written
+/// first (marked failed) makes a crash half-way show as `failed`; the real
+/// outcome follows it.
+fn run_outside_transaction(
+    conn: &mut AnyConnection,
+    entry: &Entry,
+    step: Step,
+    context: &RunContext<'_>,
+) -> std::result::Result<Duration, Failure> {
+    let started = Record {
+        success: false,
+        error: Some("started outside a transaction and did not finish (interrupted?)"),
+        ..record_for(entry, step.action(), context)
+    };
+    history::record(conn, &started)?;
+    let result = run_step(conn, entry, step, context);
     if let Err(failure) = &result {
         let message = failure.message();
         let rec = Record {
             success: false,
             error: Some(&message),
-            execution_time_ms: Some(i64::try_from(started.elapsed().as_millis()).unwrap_or(0)),
-            ..record_for(entry, action_of(step), context)
+            ..record_for(entry, step.action(), context)
         };
         if let Err(e) = history::record(conn, &rec) {
             log::error!("could not record the failure of migration {entry}: {e}");
         }
     }
     result
-}
-
-fn action_of(step: Step) -> Action {
-    match step {
-        Step::Force { .. } => Action::Force,
-        Step::Revert => Action::Revert,
-        _ => Action::Apply,
-    }
 }
 
 fn record_for<'a>(entry: &'a Entry, action: Action, context: &RunContext<'a>) -> Record<'a> {
@@ -241,8 +274,16 @@ fn failure_to_error(
     failure: &Failure,
 ) -> Error {
     let mut message = failure.message();
-    if !entry.in_transaction {
-        message.push_str(&leftovers(conn));
+    if matches!(conn, AnyConnection::Sqlite(_)) && message.contains("database is locked") {
+        return Error::LockTimeout {
+            holder: "another process is writing to the SQLite file".to_string(),
+        };
+    }
+    if !entry.in_transaction && !message.contains("invalid index") {
+        let left = leftovers(conn, entry);
+        if !left.is_empty() {
+            message.push_str(&format!("; it left {left}"));
+        }
     }
     if let Some(hint) = permission_hint(&message) {
         return Error::Permission {
@@ -279,29 +320,29 @@ fn failure_to_error(
     }
 }
 
-#[derive(QueryableByName)]
-struct IndexName {
-    #[diesel(sql_type = Text)]
-    name: String,
-}
-
-/// What a failed migration outside a transaction left behind that must be
-/// cleaned up: on PostgreSQL, invalid indexes from CREATE INDEX CONCURRENTLY.
-fn leftovers(conn: &mut AnyConnection) -> String {
+/// Invalid indexes a migration outside a transaction left behind (a failed
+/// or interrupted CREATE INDEX CONCURRENTLY), as "invalid index(es) … behind:
+/// what to do"; empty when there are none. Only indexes its up.sql names
+/// count: the application may be building its own right now.
+fn leftovers(conn: &mut AnyConnection, entry: &Entry) -> String {
     let AnyConnection::Pg(pg) = conn else {
         return String::new();
     };
-    let invalid = diesel::sql_query(
-        "SELECT indexrelid::regclass::text AS name FROM pg_index WHERE NOT indisvalid ORDER BY 1",
+    let invalid: Vec<String> = diesel::sql_query(
+        "SELECT c.relname::text AS value FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+         WHERE NOT i.indisvalid ORDER BY 1",
     )
-    .load::<IndexName>(pg)
-    .unwrap_or_default();
+    .load::<TextValue>(pg)
+    .unwrap_or_default()
+    .into_iter()
+    .map(|i| i.value)
+    .filter(|name| entry.up_sql.contains(name.as_str()))
+    .collect();
     if invalid.is_empty() {
         return String::new();
     }
-    let names: Vec<String> = invalid.into_iter().map(|i| i.name).collect();
     format!(
-        "; it left invalid index(es) {} behind: DROP INDEX CONCURRENTLY each before re-running",
-        names.join(", ")
+        "invalid index(es) {} behind: DROP INDEX CONCURRENTLY each before re-running",
+        invalid.join(", ")
     )
 }

@@ -151,9 +151,16 @@ fn a_failed_migration_outside_a_transaction_is_recorded_reported_and_recoverable
         "{}",
         out.stderr
     );
+    // A "started" row written before it ran, then the failure with its message.
     assert_eq!(
-        db.strings("SELECT action || ' ' || success AS v FROM migrations WHERE version = '002'"),
-        ["apply false"]
+        db.strings(
+            "SELECT action || ' ' || success || ' ' || left(error, 29) AS v FROM migrations \
+             WHERE version = '002' ORDER BY id"
+        ),
+        [
+            "apply false started outside a transaction",
+            "apply false could not create unique index",
+        ]
     );
     let status = migrate(
         &db.url,
@@ -172,8 +179,26 @@ fn a_failed_migration_outside_a_transaction_is_recorded_reported_and_recoverable
         again.stderr
     );
 
-    // The fix: remove the duplicate and the invalid index, then force.
-    db.execute("DELETE FROM items WHERE id = 3; DROP INDEX uq_items_code;");
+    // Forcing without cleaning up: IF NOT EXISTS keeps the invalid index, so
+    // "success" must not be believed.
+    db.execute("DELETE FROM items WHERE id = 3");
+    let blind = migrate(&db.url, &["force", "--migration-dir", dir]);
+    blind.assert_code(5);
+    assert!(
+        blind
+            .stderr
+            .contains("it finished but left invalid index(es) uq_items_code"),
+        "{}",
+        blind.stderr
+    );
+    let status = migrate(
+        &db.url,
+        &["status", "--format", "json", "--migration-dir", dir],
+    );
+    assert!(status.stdout.contains("\"failed\""), "{}", status.stdout);
+
+    // The fix: the duplicate is gone; drop the invalid index, then force.
+    db.execute("DROP INDEX uq_items_code");
     migrate(&db.url, &["force", "--migration-dir", dir]).assert_code(0);
     assert_eq!(
         db.strings("SELECT indisvalid::text AS v FROM pg_index WHERE indexrelid = 'uq_items_code'::regclass"),
@@ -272,6 +297,14 @@ fn production_revert_needs_allow_data_loss() {
 #[test]
 fn unknown_versions_and_conflicting_flags_are_usage_errors() {
     let db = PgDb::new();
+    for args in [
+        &["run", "--to", "042"][..],
+        &["revert", "042", "--yes"],
+        &["repair", "042"],
+    ] {
+        migrate(&db.url, args).assert_code(2);
+        assert!(db.tables().is_empty(), "{args:?} touched a fresh database");
+    }
     migrate(&db.url, &[]).assert_code(0);
     for args in [
         &["revert", "042", "--yes"][..],
@@ -415,8 +448,10 @@ fn backup_without_pg_dump_is_a_clear_error_and_changes_nothing() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump is not on PATH"));
-    assert_eq!(db.tables(), ["__diesel_schema_migrations", "migrations"]);
-    assert!(db.strings("SELECT version AS v FROM migrations").is_empty());
+    assert!(
+        db.tables().is_empty(),
+        "a failed backup must leave the database untouched"
+    );
 }
 
 /// Holds an ACCESS EXCLUSIVE lock on `users` from another session so that
