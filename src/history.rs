@@ -9,7 +9,7 @@ use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
 use diesel::migration::MigrationConnection;
 use diesel::prelude::*;
-use diesel::sql_types::Text;
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 
 use crate::catalog::Catalog;
 use crate::connection::{AnyConnection, Conn, TextValue};
@@ -420,6 +420,38 @@ pub fn record(conn: &mut AnyConnection, rec: &Record<'_>) -> QueryResult<()> {
         ))
         .execute(conn)
         .map(drop)
+}
+
+/// Diesel's record and our row in one statement on PostgreSQL: one round
+/// trip less per migration, which is most of our overhead over plain psql
+/// when applying hundreds of small migrations.
+const RECORD_APPLIED_POSTGRES: &str = "\
+WITH recorded AS (INSERT INTO __diesel_schema_migrations (version) VALUES ($1)) \
+INSERT INTO migrations (version, name, action, success, execution_time_ms, checksum, \
+executed_by, tool_version, error, backup_path) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+/// Adds `version` to Diesel's record and appends our row, in the
+/// migration's own transaction.
+pub fn record_applied(conn: &mut AnyConnection, rec: &Record<'_>) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Pg(pg) => diesel::sql_query(RECORD_APPLIED_POSTGRES)
+            .bind::<Text, _>(rec.version)
+            .bind::<Text, _>(rec.name)
+            .bind::<Text, _>(rec.action.as_str())
+            .bind::<Bool, _>(rec.success)
+            .bind::<Nullable<BigInt>, _>(rec.execution_time_ms)
+            .bind::<Nullable<Text>, _>(rec.checksum)
+            .bind::<Text, _>(rec.executed_by)
+            .bind::<Text, _>(env!("CARGO_PKG_VERSION"))
+            .bind::<Nullable<Text>, _>(rec.error)
+            .bind::<Nullable<Text>, _>(rec.backup_path)
+            .execute(pg)
+            .map(drop),
+        AnyConnection::Sqlite(_) => {
+            mark_applied(conn, rec.version)?;
+            record(conn, rec)
+        }
+    }
 }
 
 /// Whether Diesel's record lists `version` now; asked again inside each

@@ -193,16 +193,12 @@ fn run_step(
             return Err(Failure::DoneMeanwhile);
         }
     }
-    // The migration and Diesel's record of it are written here rather than
-    // through `run_migration`, which would nest a second transaction (a
-    // savepoint) in ours on every migration.
+    // The migration runs here and Diesel's record is written with our row
+    // (below) rather than through `run_migration`, which would nest a second
+    // transaction (a savepoint) in ours on every migration.
     let outcome = match step {
         Step::Revert => c.revert_migration(&*entry.migration).map(drop),
-        Step::Force { recorded: true } => entry.migration.run(c),
-        _ => entry
-            .migration
-            .run(c)
-            .and_then(|()| history::mark_applied(c, &entry.version).map_err(|e| Box::new(e) as _)),
+        _ => entry.migration.run(c),
     };
     outcome.map_err(|e| Failure::Migration(e.to_string()))?;
     if !entry.in_transaction {
@@ -219,7 +215,11 @@ fn run_step(
         execution_time_ms: Some(i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)),
         ..record_for(entry, step.action(), context)
     };
-    history::record(c, &rec)?;
+    if matches!(step, Step::Apply | Step::Force { recorded: false }) {
+        history::record_applied(c, &rec)?;
+    } else {
+        history::record(c, &rec)?;
+    }
     Ok(elapsed)
 }
 
