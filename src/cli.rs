@@ -79,7 +79,7 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  buildxpert-migrate force --skip-optional --backup ./backups"
     )]
-    Force(ForceArgs),
+    Force(ApplyArgs),
     /// Revert migrations with their down.sql, newest first (drops data)
     #[command(after_help = "Examples:\n  buildxpert-migrate revert --dry-run\n  \
                             buildxpert-migrate revert 004 --only --yes\n  \
@@ -106,13 +106,20 @@ pub enum Command {
 
 #[derive(Debug, Args, Default, PartialEq, Eq)]
 pub struct RunArgs {
-    /// Leave optional migrations (call masking, push notifications) unapplied
-    #[arg(long)]
-    pub skip_optional: bool,
-
     /// Re-run migrations that are already applied (same as the `force` command)
     #[arg(long)]
     pub force: bool,
+
+    #[command(flatten)]
+    pub apply: ApplyArgs,
+}
+
+/// What `run` and `force` share.
+#[derive(Debug, Args, Default, PartialEq, Eq)]
+pub struct ApplyArgs {
+    /// Leave optional migrations (call masking, push notifications) unapplied
+    #[arg(long)]
+    pub skip_optional: bool,
 
     /// Stop after this version
     #[arg(long, value_name = "VERSION")]
@@ -133,47 +140,6 @@ pub struct RunArgs {
     /// Output: text lines, or one JSON object per line per event
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub format: Output,
-}
-
-#[derive(Debug, Args)]
-pub struct ForceArgs {
-    /// Leave optional migrations unapplied
-    #[arg(long)]
-    pub skip_optional: bool,
-
-    /// Stop after this version
-    #[arg(long, value_name = "VERSION")]
-    pub to: Option<String>,
-
-    /// Print what would run, in order, with its SQL; change nothing
-    #[arg(long)]
-    pub dry_run: bool,
-
-    /// Back the database up into DIR first
-    #[arg(long, value_name = "DIR")]
-    pub backup: Option<PathBuf>,
-
-    /// Run even though the database has versions this binary does not contain
-    #[arg(long)]
-    pub allow_unknown: bool,
-
-    /// Output: text lines, or one JSON object per line per event
-    #[arg(long, value_enum, default_value_t = Output::Text)]
-    pub format: Output,
-}
-
-impl ForceArgs {
-    pub fn as_run(&self) -> RunArgs {
-        RunArgs {
-            skip_optional: self.skip_optional,
-            force: true,
-            to: self.to.clone(),
-            dry_run: self.dry_run,
-            backup: self.backup.clone(),
-            allow_unknown: self.allow_unknown,
-            format: self.format,
-        }
-    }
 }
 
 #[derive(Debug, Args)]

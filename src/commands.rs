@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::backup;
 use crate::catalog::Catalog;
-use crate::cli::{Cli, Command, Format, Output, RevertArgs, RunArgs, StatusArgs};
+use crate::cli::{ApplyArgs, Cli, Command, Format, Output, RevertArgs, RunArgs, StatusArgs};
 use crate::config::{self, Environment, Target, UrlSource};
 use crate::connection::{self, Conn, Settings};
 use crate::error::{Error, Result};
@@ -100,9 +100,9 @@ pub fn execute(cli: &Cli) -> Result<()> {
         production: env.production(),
     };
     match &cli.command {
-        None => run(&mut conn, &ctx, &cli.run),
-        Some(Command::Run(args)) => run(&mut conn, &ctx, args),
-        Some(Command::Force(args)) => run(&mut conn, &ctx, &args.as_run()),
+        None => run(&mut conn, &ctx, &cli.run.apply, cli.run.force),
+        Some(Command::Run(args)) => run(&mut conn, &ctx, &args.apply, args.force),
+        Some(Command::Force(args)) => run(&mut conn, &ctx, args, true),
         Some(Command::Revert(args)) => revert(&mut conn, &ctx, args, false),
         Some(Command::Redo(args)) => revert(&mut conn, &ctx, args, true),
         Some(Command::Repair(args)) => repair(&mut conn, &ctx, args.version.as_deref()),
@@ -117,8 +117,8 @@ pub fn execute(cli: &Cli) -> Result<()> {
 /// connecting, so a typo changes nothing anywhere.
 fn check_versions(cli: &Cli, catalog: &Catalog) -> Result<()> {
     let version = match &cli.command {
-        None => cli.run.to.as_deref(),
-        Some(Command::Run(args)) => args.to.as_deref(),
+        None => cli.run.apply.to.as_deref(),
+        Some(Command::Run(args)) => args.apply.to.as_deref(),
         Some(Command::Force(args)) => args.to.as_deref(),
         Some(Command::Revert(args) | Command::Redo(args)) => args.version.as_deref(),
         Some(Command::Repair(args)) => args.version.as_deref(),
@@ -147,9 +147,9 @@ fn settings(cli: &Cli) -> Result<Settings> {
     })
 }
 
-fn run(conn: &mut Conn, ctx: &Context<'_>, args: &RunArgs) -> Result<()> {
+fn run(conn: &mut Conn, ctx: &Context<'_>, args: &ApplyArgs, force: bool) -> Result<()> {
     let options = Options {
-        force: args.force,
+        force,
         skip_optional: args.skip_optional,
         to: args.to.clone(),
     };
@@ -169,7 +169,7 @@ fn run(conn: &mut Conn, ctx: &Context<'_>, args: &RunArgs) -> Result<()> {
         let state = history::read_state(conn, &ctx.catalog)?;
         return print(&report::plan_text(&plan_for(&state)?, &ctx.target));
     }
-    if args.force && args.backup.is_none() && !ctx.cli.global.quiet {
+    if force && args.backup.is_none() && !ctx.cli.global.quiet {
         eprintln!("{}", backup::recommendation(&ctx.target));
     }
     lock::with_lock(conn, ctx.settings.lock_wait, |conn| {

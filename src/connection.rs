@@ -242,6 +242,29 @@ where
     }
 }
 
+/// Runs read-only `f` on one snapshot: otherwise another runner could commit
+/// a migration between two of its queries (Diesel's record read before,
+/// our history after), and the state would look edited by hand.
+pub fn snapshot<T>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> Result<T>,
+) -> Result<T> {
+    let begun = match conn {
+        AnyConnection::Pg(pg) => AnsiTransactionManager::begin_transaction_sql(
+            pg,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        ),
+        // A deferred transaction holds SQLite's shared lock from its first read.
+        AnyConnection::Sqlite(lite) => AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN"),
+    };
+    begun.map_err(|e| Error::from_db("starting to read the migration state", &e))?;
+    let result = f(conn);
+    // Nothing was written: ending it either way releases the snapshot.
+    AnyConnection::rollback_transaction(conn)
+        .map_err(|e| Error::from_db("ending the read of the migration state", &e))?;
+    result
+}
+
 /// Logs every statement sent to the database at debug level (`--verbose`).
 struct SqlLogger;
 

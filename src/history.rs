@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 
 use crate::catalog::Catalog;
-use crate::connection::{AnyConnection, Conn, TextValue};
+use crate::connection::{self, AnyConnection, Conn, TextValue};
 use crate::error::{Error, Result};
 
 diesel::table! {
@@ -254,8 +254,8 @@ struct Tables {
     diesels: bool,
 }
 
-fn existing_tables(conn: &mut Conn) -> Result<Tables> {
-    let query = match &**conn {
+fn existing_tables(conn: &mut AnyConnection) -> Result<Tables> {
+    let query = match &*conn {
         AnyConnection::Pg(_) => {
             "SELECT c.relname::text AS tbl, a.attname::text AS col \
              FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
@@ -270,7 +270,7 @@ fn existing_tables(conn: &mut Conn) -> Result<Tables> {
         }
     };
     let rows = diesel::sql_query(query)
-        .load::<TableColumn>(&mut **conn)
+        .load::<TableColumn>(conn)
         .map_err(|e| Error::from_db("reading the tracking tables", &e))?;
     let ours: Vec<String> = rows
         .iter()
@@ -294,8 +294,12 @@ fn check_shape(columns: &[String]) -> Result<()> {
 }
 
 /// Reads what the database has without changing it (a fresh database simply
-/// has nothing), with a fixed number of queries.
+/// has nothing), with a fixed number of queries on one snapshot.
 pub fn read_state(conn: &mut Conn, catalog: &Catalog) -> Result<DbState> {
+    connection::snapshot(conn, |c| read_state_now(c, catalog))
+}
+
+fn read_state_now(conn: &mut AnyConnection, catalog: &Catalog) -> Result<DbState> {
     let tables = existing_tables(conn)?;
     let format = time_format(conn);
     let mut applied = BTreeMap::new();
@@ -306,7 +310,7 @@ pub fn read_state(conn: &mut Conn, catalog: &Catalog) -> Result<DbState> {
                 __diesel_schema_migrations::version,
                 sql::<Text>(format.run_on),
             ))
-            .load::<(String, String)>(&mut **conn)
+            .load::<(String, String)>(conn)
             .map_err(|e| Error::from_db("reading __diesel_schema_migrations", &e))?
             .into_iter()
             .collect();
@@ -325,7 +329,7 @@ pub fn read_state(conn: &mut Conn, catalog: &Catalog) -> Result<DbState> {
                 migrations::error,
             ))
             .order(migrations::id.asc())
-            .load::<HistoryRow>(&mut **conn)
+            .load::<HistoryRow>(conn)
             .map_err(|e| Error::from_db("reading the migrations history", &e))?;
     }
     let mut state = DbState::new(applied, history);
@@ -347,8 +351,8 @@ pub fn read_state(conn: &mut Conn, catalog: &Catalog) -> Result<DbState> {
 }
 
 /// Which of `names` exist as tables.
-fn tables_present(conn: &mut Conn, names: &[&str]) -> Result<BTreeSet<String>> {
-    let query = match &**conn {
+fn tables_present(conn: &mut AnyConnection, names: &[&str]) -> Result<BTreeSet<String>> {
+    let query = match &*conn {
         AnyConnection::Pg(_) => {
             "SELECT c.relname::text AS value FROM pg_class c \
              WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace \
@@ -361,7 +365,7 @@ fn tables_present(conn: &mut Conn, names: &[&str]) -> Result<BTreeSet<String>> {
     };
     Ok(diesel::sql_query(query)
         .bind::<Text, _>(names.join(","))
-        .load::<TextValue>(&mut **conn)
+        .load::<TextValue>(conn)
         .map_err(|e| Error::from_db("checking which tables exist", &e))?
         .into_iter()
         .map(|t| t.value)
