@@ -16,6 +16,7 @@ fn spawn(url: &str, args: &[&str]) -> Child {
         .env_remove("DATABASE_URL")
         .args(args)
         .args(["--database-url", url])
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
