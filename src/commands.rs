@@ -360,7 +360,7 @@ fn repair(conn: &mut Conn, ctx: &Context<'_>, version: Option<&str>) -> Result<(
                 }
             };
             connection::transaction(conn, |c| {
-                if found != State::Modified {
+                if found != State::Modified && !state.is_applied(&entry.version) {
                     history::mark_applied(c, &entry.version)?;
                 }
                 history::record(c, &rec)

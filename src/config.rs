@@ -166,15 +166,16 @@ impl Target {
         match url::Url::parse(&self.connect_url) {
             Ok(mut url) if self.password.is_some() => {
                 let _ = url.set_password(None);
-                let kept: Vec<(String, String)> = url
-                    .query_pairs()
-                    .filter(|(k, _)| k != "password")
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                // Edit the raw query: re-encoding it would turn %20 into `+`,
+                // which libpq does not read as a space.
+                let kept: Vec<&str> = url
+                    .query()
+                    .unwrap_or_default()
+                    .split('&')
+                    .filter(|pair| !pair.is_empty() && !pair.starts_with("password="))
                     .collect();
-                url.set_query(None);
-                if !kept.is_empty() {
-                    url.query_pairs_mut().extend_pairs(kept);
-                }
+                let kept = kept.join("&");
+                url.set_query((!kept.is_empty()).then_some(kept.as_str()));
                 url.to_string()
             }
             _ => self.connect_url.clone(),
@@ -261,10 +262,14 @@ fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
         .then(|| &text[prefix.len()..])
 }
 
+/// A query parameter, percent-decoded the way libpq does (a `+` stays a `+`,
+/// unlike HTML form decoding).
 fn query_param(url: &url::Url, key: &str) -> Option<String> {
-    url.query_pairs()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.into_owned())
+    url.query()?
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| percent_decode(v))
 }
 
 fn percent_decode(text: &str) -> String {
@@ -327,6 +332,17 @@ mod tests {
             "postgresql://app@db/buildxpert?sslmode=require"
         );
         assert_eq!(t.redact("x hunter2 y"), "x *** y");
+
+        let spaced = Target::parse(
+            "postgres://app@db/x?options=-c%20search_path%3Dapp&password=a+b",
+            UrlSource::Flag,
+        )
+        .unwrap();
+        assert_eq!(spaced.password(), Some("a+b"));
+        assert_eq!(
+            spaced.url_without_password(),
+            "postgres://app@db/x?options=-c%20search_path%3Dapp"
+        );
     }
 
     #[test]

@@ -41,6 +41,11 @@ pub enum Event<'a> {
     AlreadyApplied {
         entry: &'a Entry,
     },
+    /// Another runner did this step while this one waited (SQLite).
+    DoneMeanwhile {
+        entry: &'a Entry,
+        step: Step,
+    },
     Skipped {
         entry: &'a Entry,
     },
@@ -163,6 +168,13 @@ impl<W: Write> Reporter for TextReporter<W> {
                 let text = format!("Migration {entry} already applied, skipping");
                 self.line("·", dim, &text)
             }
+            Event::DoneMeanwhile { entry, step } => {
+                let text = format!(
+                    "Migration {entry} {} meanwhile by another runner, skipping",
+                    step.done()
+                );
+                self.line("·", dim, &text)
+            }
             Event::Skipped { entry } => {
                 let text = format!("Migration {entry} skipped (optional, --skip-optional)");
                 self.line("↷", yellow, &text)
@@ -259,6 +271,10 @@ impl<W: Write> Reporter for JsonReporter<W> {
             }),
             Event::AlreadyApplied { entry } => json!({
                 "event": "already_applied", "version": entry.version, "name": entry.name,
+            }),
+            Event::DoneMeanwhile { entry, step } => json!({
+                "event": "done_meanwhile", "version": entry.version, "name": entry.name,
+                "action": step.action().as_str(),
             }),
             Event::Skipped { entry } => json!({
                 "event": "skipped", "version": entry.version, "name": entry.name,

@@ -116,7 +116,7 @@ pub fn execute(
                     }
                     Err(Failure::DoneMeanwhile) => {
                         summary.already_applied += 1;
-                        report(reporter, Event::AlreadyApplied { entry });
+                        report(reporter, Event::DoneMeanwhile { entry, step });
                     }
                     Err(failure) => {
                         let error = failure_to_error(conn, entry, step, &failure);
@@ -184,14 +184,8 @@ fn run_step(
     context: &RunContext<'_>,
 ) -> std::result::Result<Duration, Failure> {
     let started = Instant::now();
-    // Only SQLite runners can race here (PostgreSQL ones hold the advisory
-    // lock); inside BEGIN IMMEDIATE the record is current.
-    if matches!(c, AnyConnection::Sqlite(_)) {
-        let recorded = history::is_recorded(c, &entry.version)?;
-        let wanted = matches!(step, Step::Apply | Step::Force { recorded: false });
-        if (wanted && recorded) || (step == Step::Revert && !recorded) {
-            return Err(Failure::DoneMeanwhile);
-        }
+    if done_meanwhile(c, entry, step)? {
+        return Err(Failure::DoneMeanwhile);
     }
     // The migration runs here and Diesel's record is written with our row
     // (below) rather than through `run_migration`, which would nest a second
@@ -223,6 +217,18 @@ fn run_step(
     Ok(elapsed)
 }
 
+/// Whether another SQLite runner already did this step while this one
+/// waited for the write lock. Only SQLite runners can race (PostgreSQL ones
+/// hold the advisory lock); inside BEGIN IMMEDIATE the record is current.
+fn done_meanwhile(c: &mut AnyConnection, entry: &Entry, step: Step) -> Result<bool, Failure> {
+    if !matches!(c, AnyConnection::Sqlite(_)) {
+        return Ok(false);
+    }
+    let recorded = history::is_recorded(c, &entry.version)?;
+    let wanted = matches!(step, Step::Apply | Step::Force { recorded: false });
+    Ok((wanted && recorded) || (step == Step::Revert && !recorded))
+}
+
 /// A migration that cannot run in a transaction: a "started" row written
 /// first (marked failed) makes a crash half-way show as `failed`; the real
 /// outcome follows it.
@@ -232,6 +238,9 @@ fn run_outside_transaction(
     step: Step,
     context: &RunContext<'_>,
 ) -> std::result::Result<Duration, Failure> {
+    if done_meanwhile(conn, entry, step)? {
+        return Err(Failure::DoneMeanwhile);
+    }
     let started = Record {
         success: false,
         error: Some("started outside a transaction and did not finish (interrupted?)"),
@@ -239,7 +248,11 @@ fn run_outside_transaction(
     };
     history::record(conn, &started)?;
     let result = run_step(conn, entry, step, context);
-    if let Err(failure) = &result {
+    if let Some(failure) = result
+        .as_ref()
+        .err()
+        .filter(|f| !matches!(f, Failure::DoneMeanwhile))
+    {
         let message = failure.message();
         let rec = Record {
             success: false,

@@ -205,6 +205,26 @@ fn a_failed_migration_outside_a_transaction_is_recorded_reported_and_recoverable
         ["true"]
     );
     migrate(&db.url, &["status", "--check", "--migration-dir", dir]).assert_code(0);
+
+    // An applied migration whose forced re-run fails is `failed` again, and a
+    // person who completes it by hand can repair it.
+    db.execute("DROP INDEX uq_items_code; INSERT INTO items (code) VALUES ('b');");
+    migrate(&db.url, &["force", "--migration-dir", dir]).assert_code(5);
+    migrate(&db.url, &["status", "--check", "--migration-dir", dir]).assert_code(5);
+    db.execute(
+        "DELETE FROM items WHERE id = 4; DROP INDEX uq_items_code; \
+         CREATE UNIQUE INDEX uq_items_code ON items (code);",
+    );
+    let repair = migrate(&db.url, &["repair", "002", "--migration-dir", dir]);
+    repair.assert_code(0);
+    assert!(
+        repair
+            .stdout
+            .contains("Migration 002 unique_codes: marked as applied"),
+        "{}",
+        repair.stdout
+    );
+    migrate(&db.url, &["status", "--check", "--migration-dir", dir]).assert_code(0);
 }
 
 #[test]
