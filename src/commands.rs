@@ -175,7 +175,14 @@ fn run(conn: &mut Conn, ctx: &Context<'_>, args: &ApplyArgs, force: bool) -> Res
     lock::with_lock(conn, ctx.settings.lock_wait, |conn| {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
-        apply_plan(conn, ctx, &plan, args.backup.as_deref(), args.format)
+        apply_plan(
+            conn,
+            ctx,
+            &state,
+            &plan,
+            args.backup.as_deref(),
+            args.format,
+        )
     })
 }
 
@@ -184,6 +191,7 @@ fn run(conn: &mut Conn, ctx: &Context<'_>, args: &ApplyArgs, force: bool) -> Res
 fn apply_plan(
     conn: &mut Conn,
     ctx: &Context<'_>,
+    state: &DbState,
     plan: &Plan<'_>,
     backup_dir: Option<&Path>,
     output: Output,
@@ -198,8 +206,13 @@ fn apply_plan(
         }
         _ => None,
     };
-    history::ensure_tables(conn)?;
-    let executed_by = connection::current_user(conn)?;
+    history::ensure_tables(conn, state)?;
+    // A no-op run records nothing: no need to ask who we are.
+    let executed_by = if plan.writes_history() {
+        connection::current_user(conn)?
+    } else {
+        String::new()
+    };
     let context = RunContext {
         executed_by: &executed_by,
         backup_path: backup_path.as_deref(),
@@ -253,26 +266,26 @@ fn revert(conn: &mut Conn, ctx: &Context<'_>, args: &RevertArgs, redo: bool) -> 
     // Asked before taking the lock: a person thinking must not hold up
     // every replica's deploy.
     confirm_data_loss(ctx, &proposed, args)?;
-    let agreed = versions(&proposed);
+    let agreed = proposed.outline();
     lock::with_lock(conn, ctx.settings.lock_wait, |conn| {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
-        if versions(&plan) != agreed {
+        if plan.outline() != agreed {
             return Err(Error::Usage(
                 "another run changed the database while you confirmed; nothing was reverted, \
                  run the command again"
                     .to_string(),
             ));
         }
-        apply_plan(conn, ctx, &plan, args.backup.as_deref(), args.format)
+        apply_plan(
+            conn,
+            ctx,
+            &state,
+            &plan,
+            args.backup.as_deref(),
+            args.format,
+        )
     })
-}
-
-fn versions(plan: &Plan<'_>) -> Vec<String> {
-    plan.steps
-        .iter()
-        .map(|p| format!("{} {:?}", p.entry.version, p.step))
-        .collect()
 }
 
 /// Reverting drops tables: ask on a terminal, require `--yes` without one,
@@ -329,8 +342,8 @@ fn repair(conn: &mut Conn, ctx: &Context<'_>, version: Option<&str>) -> Result<(
         None => ctx.catalog.entries().iter().collect(),
     };
     lock::with_lock(conn, ctx.settings.lock_wait, |conn| {
-        history::ensure_tables(conn)?;
         let state = history::read_state(conn, &ctx.catalog)?;
+        history::ensure_tables(conn, &state)?;
         let executed_by = connection::current_user(conn)?;
         let mut repaired = 0;
         for entry in chosen.iter().copied() {

@@ -153,6 +153,9 @@ pub struct DbState {
     /// applied but Diesel's record does not list (reverted by `diesel
     /// migration revert` if gone, a hand-deleted record if present).
     pub present_tables: BTreeSet<String>,
+    /// Whether our `migrations` table and Diesel's table exist yet.
+    has_history_table: bool,
+    has_diesel_table: bool,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -165,7 +168,11 @@ struct Newest {
 }
 
 impl DbState {
-    fn new(applied: BTreeMap<String, String>, history: Vec<HistoryRow>) -> DbState {
+    fn new(
+        tables: &Tables,
+        applied: BTreeMap<String, String>,
+        history: Vec<HistoryRow>,
+    ) -> DbState {
         let mut newest: HashMap<String, Newest> = HashMap::new();
         for (i, row) in history.iter().enumerate() {
             let slot = newest.entry(row.version.clone()).or_default();
@@ -182,6 +189,8 @@ impl DbState {
             history,
             newest,
             present_tables: BTreeSet::new(),
+            has_history_table: tables.ours.is_some(),
+            has_diesel_table: tables.diesels,
         }
     }
 
@@ -332,7 +341,7 @@ fn read_state_now(conn: &mut AnyConnection, catalog: &Catalog) -> Result<DbState
             .load::<HistoryRow>(conn)
             .map_err(|e| Error::from_db("reading the migrations history", &e))?;
     }
-    let mut state = DbState::new(applied, history);
+    let mut state = DbState::new(&tables, applied, history);
     let unrecorded: Vec<&str> = catalog
         .entries()
         .iter()
@@ -372,21 +381,19 @@ fn tables_present(conn: &mut AnyConnection, names: &[&str]) -> Result<BTreeSet<S
         .collect())
 }
 
-/// Creates both tracking tables when missing; refuses a foreign `migrations`.
-pub fn ensure_tables(conn: &mut Conn) -> Result<()> {
-    let tables = existing_tables(conn)?;
-    match &tables.ours {
-        Some(columns) => check_shape(columns)?,
-        None => {
-            let ddl = match &**conn {
-                AnyConnection::Pg(_) => POSTGRES_DDL,
-                AnyConnection::Sqlite(_) => SQLITE_DDL,
-            };
-            conn.batch_execute(ddl)
-                .map_err(|e| Error::from_db("creating the migrations history table", &e))?;
-        }
+/// Creates whichever tracking table `state` found missing (`read_state`
+/// has already refused a foreign `migrations`). Both statements are
+/// IF NOT EXISTS, so a concurrent runner creating them first is harmless.
+pub fn ensure_tables(conn: &mut Conn, state: &DbState) -> Result<()> {
+    if !state.has_history_table {
+        let ddl = match &**conn {
+            AnyConnection::Pg(_) => POSTGRES_DDL,
+            AnyConnection::Sqlite(_) => SQLITE_DDL,
+        };
+        conn.batch_execute(ddl)
+            .map_err(|e| Error::from_db("creating the migrations history table", &e))?;
     }
-    if !tables.diesels {
+    if !state.has_diesel_table {
         (**conn)
             .setup()
             .map_err(|e| Error::from_db("creating __diesel_schema_migrations", &e))?;

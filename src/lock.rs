@@ -35,7 +35,7 @@ pub fn with_lock<T>(
     }
     acquire(conn, wait)?;
     let result = f(conn);
-    let released = call_lock_function(conn, "pg_advisory_unlock");
+    let released = call_lock_function(conn, "pg_advisory_unlock", "releasing the migration lock");
     let value = result?;
     released?;
     Ok(value)
@@ -45,7 +45,7 @@ fn acquire(conn: &mut Conn, wait: Duration) -> Result<()> {
     let started = Instant::now();
     let mut delay = Duration::from_millis(50);
     let mut announced = false;
-    while !call_lock_function(conn, "pg_try_advisory_lock")? {
+    while !call_lock_function(conn, "pg_try_advisory_lock", "taking the migration lock")? {
         let waited = started.elapsed();
         if waited >= wait {
             return Err(Error::LockTimeout {
@@ -69,12 +69,12 @@ struct Answer {
     ok: bool,
 }
 
-fn call_lock_function(conn: &mut Conn, function: &str) -> Result<bool> {
+fn call_lock_function(conn: &mut Conn, function: &str, doing: &str) -> Result<bool> {
     diesel::sql_query(format!("SELECT {function}($1) AS ok"))
         .bind::<BigInt, _>(LOCK_KEY)
         .get_result::<Answer>(&mut **conn)
         .map(|a| a.ok)
-        .map_err(|e| Error::from_db("taking the migration lock", &e))
+        .map_err(|e| Error::from_db(doing, &e))
 }
 
 /// Who holds the lock: pid, application and since when.

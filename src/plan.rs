@@ -197,6 +197,21 @@ impl Plan<'_> {
     pub fn changes_schema(&self) -> bool {
         self.steps.iter().any(|p| p.step.changes_schema())
     }
+
+    /// Whether running it appends history rows (a no-op run writes nothing).
+    pub fn writes_history(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|p| p.step.changes_schema() || p.step == Step::Skip { record: true })
+    }
+
+    /// The steps as comparable values, to notice that a plan changed.
+    pub fn outline(&self) -> Vec<(&str, Step)> {
+        self.steps
+            .iter()
+            .map(|p| (p.entry.version.as_str(), p.step))
+            .collect()
+    }
 }
 
 /// Resolves a version argument against the catalog.
