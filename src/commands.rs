@@ -401,7 +401,8 @@ fn status(conn: &mut Conn, ctx: &Context<'_>, args: &StatusArgs) -> Result<()> {
         plan::check_integrity(&ctx.catalog, &state, false, &HashSet::new())?;
         let pending: Vec<&str> = rows
             .iter()
-            .filter(|r| r.state == State::Pending && r.optional == Some(false))
+            // Whatever the history says: only `applied` lets a required one pass.
+            .filter(|r| r.optional == Some(false) && r.state != State::Applied)
             .map(|r| r.version.as_str())
             .collect();
         if !pending.is_empty() {

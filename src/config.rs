@@ -8,6 +8,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::conninfo::ConnInfo;
 use crate::error::{Error, Result};
 
 /// The file migrated when nothing is configured.
@@ -42,10 +43,11 @@ impl fmt::Display for UrlSource {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Target {
     pub backend: Backend,
-    /// What the driver receives (may hold a password: never print it).
+    /// SQLite: the path or URI the driver opens (PostgreSQL: see [`Target::conninfo`]).
     pub connect_url: String,
     pub source: UrlSource,
-    password: Option<String>,
+    /// PostgreSQL: the options libpq parsed from the URL.
+    conninfo: Option<ConnInfo>,
     display: String,
 }
 
@@ -70,8 +72,10 @@ impl Target {
     pub fn parse(raw: &str, source: UrlSource) -> Result<Target> {
         let raw = raw.trim();
         let lower = raw.to_ascii_lowercase();
-        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-            return Self::postgres(raw, source);
+        for scheme in ["postgres://", "postgresql://"] {
+            if lower.starts_with(scheme) {
+                return Self::postgres(&raw[scheme.len()..], source);
+            }
         }
         let sqlite_path = if let Some(path) = strip_prefix_ci(raw, "sqlite://") {
             Some(path.to_string())
@@ -99,10 +103,10 @@ impl Target {
                 display: format!("SQLite file {path}"),
                 connect_url: path,
                 source,
-                password: None,
+                conninfo: None,
             }),
             None => {
-                let shown = redact_userinfo(raw);
+                let shown = redact_url(raw);
                 let reason = match raw.split_once("://") {
                     Some((scheme, _)) => format!("the scheme `{scheme}` is not supported"),
                     None => "it is neither a URL nor a SQLite file path".to_string(),
@@ -112,82 +116,80 @@ impl Target {
         }
     }
 
-    fn postgres(raw: &str, source: UrlSource) -> Result<Target> {
-        let parsed = url::Url::parse(raw).map_err(|e| Error::BadUrl {
-            url: redact_userinfo(raw),
-            reason: format!("it is not a valid PostgreSQL URL ({e})"),
-        })?;
-        // libpq also takes the password as a query parameter.
-        let password = parsed
-            .password()
-            .map(percent_decode)
-            .or_else(|| query_param(&parsed, "password"))
-            .filter(|p| !p.is_empty());
-        let host = parsed
-            .host_str()
-            .filter(|h| !h.is_empty())
-            .map(str::to_string)
-            .or_else(|| query_param(&parsed, "host"))
-            .unwrap_or_else(|| "localhost".to_string());
-        let port = parsed
-            .port()
-            .map(|p| p.to_string())
-            .or_else(|| query_param(&parsed, "port"))
-            .unwrap_or_else(|| "5432".to_string());
-        let user = Some(parsed.username())
-            .filter(|u| !u.is_empty())
-            .map(percent_decode)
-            .or_else(|| query_param(&parsed, "user"));
-        let database = Some(percent_decode(parsed.path().trim_start_matches('/')))
-            .filter(|d| !d.is_empty())
-            .or_else(|| query_param(&parsed, "dbname"))
-            .or_else(|| user.clone())
-            .unwrap_or_else(|| "postgres".to_string());
-        let display = match &user {
+    /// `rest` is the URL after its scheme. libpq reads the user part up to
+    /// the first `@` (or `/`), a WHATWG parser up to the last `@`: a URL
+    /// where the two disagree is refused rather than guessed, since the
+    /// guess would turn part of the password into a host name in messages.
+    fn postgres(rest: &str, source: UrlSource) -> Result<Target> {
+        let bad = |reason: String| Error::BadUrl {
+            url: redact_url(&format!("postgres://{rest}")),
+            reason,
+        };
+        if let Some(at) = rest.rfind('@')
+            && rest[..at].contains(['@', '/', '?', '#'])
+        {
+            return Err(bad(
+                "an @, /, ? or # before the host (in the user name or password) or an @ after \
+                 it must be percent-encoded (%40, %2F, %3F, %23)"
+                    .to_string(),
+            ));
+        }
+        // libpq only knows the lowercase schemes.
+        let info = ConnInfo::parse(&format!("postgresql://{rest}"))
+            .map_err(|e| bad(format!("it is not a valid PostgreSQL URL ({e})")))?;
+        let host = info
+            .get("host")
+            .or_else(|| info.get("hostaddr"))
+            .unwrap_or("localhost");
+        let port = info.get("port").unwrap_or("5432");
+        let user = info.get("user");
+        let database = info
+            .get("dbname")
+            .or(user)
+            .unwrap_or("postgres")
+            .to_string();
+        let display = match user {
             Some(user) => format!("PostgreSQL database {database} on {host}:{port} as {user}"),
             None => format!("PostgreSQL database {database} on {host}:{port}"),
         };
         Ok(Target {
             backend: Backend::Postgres,
-            connect_url: raw.to_string(),
+            connect_url: String::new(),
             source,
-            password,
+            conninfo: Some(info),
             display,
         })
     }
 
+    /// PostgreSQL: the parsed options, to connect with (`None` for SQLite).
+    pub fn conninfo(&self) -> Option<&ConnInfo> {
+        self.conninfo.as_ref()
+    }
+
     /// The password, for tools that take it apart from the URL (`PGPASSWORD`).
     pub fn password(&self) -> Option<&str> {
-        self.password.as_deref()
+        self.conninfo.as_ref().and_then(|c| c.secrets().next())
     }
 
-    /// The connection URL without its password.
+    /// What to hand `pg_dump --dbname` or print in advice: libpq's
+    /// `key=value` form without the password.
     pub fn url_without_password(&self) -> String {
-        match url::Url::parse(&self.connect_url) {
-            Ok(mut url) if self.password.is_some() => {
-                let _ = url.set_password(None);
-                // Edit the raw query: re-encoding it would turn %20 into `+`,
-                // which libpq does not read as a space.
-                let kept: Vec<&str> = url
-                    .query()
-                    .unwrap_or_default()
-                    .split('&')
-                    .filter(|pair| !pair.is_empty() && !pair.starts_with("password="))
-                    .collect();
-                let kept = kept.join("&");
-                url.set_query((!kept.is_empty()).then_some(kept.as_str()));
-                url.to_string()
-            }
-            _ => self.connect_url.clone(),
+        match &self.conninfo {
+            Some(info) => info.to_conninfo(false),
+            None => self.connect_url.clone(),
         }
     }
 
-    /// Replaces the password, wherever it occurs in `text`, with `***`.
+    /// Replaces every secret, wherever it occurs in `text`, with `***`: a
+    /// second line of defence for driver messages, after structure.
     pub fn redact(&self, text: &str) -> String {
-        match &self.password {
-            Some(password) => text.replace(password.as_str(), "***"),
-            None => text.to_string(),
+        let mut text = text.to_string();
+        if let Some(info) = &self.conninfo {
+            for secret in info.secrets() {
+                text = text.replace(secret, "***");
+            }
         }
+        text
     }
 }
 
@@ -262,30 +264,22 @@ fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
         .then(|| &text[prefix.len()..])
 }
 
-/// A query parameter, percent-decoded the way libpq does (a `+` stays a `+`,
-/// unlike HTML form decoding).
-fn query_param(url: &url::Url, key: &str) -> Option<String> {
-    url.query()?
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| percent_decode(v))
-}
-
-fn percent_decode(text: &str) -> String {
-    percent_encoding::percent_decode_str(text)
-        .decode_utf8_lossy()
-        .into_owned()
-}
-
-/// Hides whatever sits between `://` and `@` in a URL that failed to parse.
-fn redact_userinfo(raw: &str) -> String {
-    match (raw.find("://"), raw.rfind('@')) {
-        (Some(start), Some(at)) if at > start => {
-            format!("{}://***@{}", &raw[..start], &raw[at + 1..])
-        }
-        _ => raw.to_string(),
-    }
+/// A URL that could not be used, as it may be shown: the scheme, then only
+/// what follows the last `@` (the user part may hold the password), without
+/// the query (which may too).
+fn redact_url(raw: &str) -> String {
+    let Some((scheme, rest)) = raw.split_once("://") else {
+        return raw.split('?').next().unwrap_or_default().to_string();
+    };
+    let (userinfo, rest) = match rest.rfind('@') {
+        Some(at) => ("***@", &rest[at + 1..]),
+        None => ("", rest),
+    };
+    let (location, query) = match rest.split_once('?') {
+        Some((location, _)) => (location, "?…"),
+        None => (rest, ""),
+    };
+    format!("{scheme}://{userinfo}{location}{query}")
 }
 
 #[cfg(test)]
@@ -313,9 +307,10 @@ mod tests {
         );
         assert_eq!(t.redact("auth failed for s3cr!t"), "auth failed for ***");
         assert!(!format!("{t:?}").contains("s3cr"));
-        assert_eq!(
-            t.url_without_password(),
-            "postgres://app@db.example:6543/buildxpert"
+        let shown = t.url_without_password();
+        assert!(
+            shown.contains("host=db.example") && !shown.contains("s3cr"),
+            "{shown}"
         );
     }
 
@@ -327,9 +322,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.password(), Some("hunter2"));
-        assert_eq!(
-            t.url_without_password(),
-            "postgresql://app@db/buildxpert?sslmode=require"
+        let shown = t.url_without_password();
+        assert!(
+            shown.contains("sslmode=require") && !shown.contains("hunter2"),
+            "{shown}"
         );
         assert_eq!(t.redact("x hunter2 y"), "x *** y");
 
@@ -339,10 +335,53 @@ mod tests {
         )
         .unwrap();
         assert_eq!(spaced.password(), Some("a+b"));
-        assert_eq!(
-            spaced.url_without_password(),
-            "postgres://app@db/x?options=-c%20search_path%3Dapp"
+        assert!(
+            spaced
+                .url_without_password()
+                .contains("options='-c search_path=app'"),
+            "{}",
+            spaced.url_without_password()
         );
+    }
+
+    /// Malformed and odd URLs: no fragment of the secret in the error, and
+    /// ambiguous user parts refused rather than guessed.
+    #[test]
+    fn no_fragment_of_a_password_in_any_url_error() {
+        for (raw, secret) in [
+            ("postgres://127.0.0.1:99999/db?password=Hq7Wk9", "Hq7Wk9"),
+            ("postgres://u:Pq7%41Wk%zz@127.0.0.1/db", "Pq7%41Wk"),
+            ("postgres://u:Sq7Wk9%00x@127.0.0.1/db", "Sq7Wk9"),
+            ("postgres://postgres:Pq7@Wk9@127.0.0.1/db", "Pq7@Wk9"),
+            ("postgres://u:Pq7/Wk9@127.0.0.1/db", "Pq7/Wk9"),
+            ("postgres://u:Pq7?Wk9@127.0.0.1/db", "Pq7?Wk9"),
+            ("postgres://u:Pq7#Wk9@127.0.0.1/db", "Pq7#Wk9"),
+            ("postgres://u:Pq7Wk9@[::1/db", "Pq7Wk9"),
+            ("postgres://u@h/db?password=%zzHq7Wk9&sslmode=x", "Hq7Wk9"),
+            ("mysql://root:Hq7Wk9@localhost/db", "Hq7Wk9"),
+            ("mysql://localhost/db?password=Hq7Wk9", "Hq7Wk9"),
+        ] {
+            match Target::parse(raw, UrlSource::Flag) {
+                Err(err) => {
+                    let text = err.to_string();
+                    let parts = secret.split(['@', '/', '?', '#']).filter(|p| p.len() > 1);
+                    for part in parts.chain([secret]) {
+                        assert!(!text.contains(part), "{raw}: {text}");
+                    }
+                }
+                Ok(t) => {
+                    let shown = format!("{t} {t:?} {}", t.url_without_password());
+                    assert!(!shown.contains(secret), "{raw}: {shown}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_scheme_is_case_insensitive_for_libpq_too() {
+        let t = Target::parse("Postgres://u:S3cret@db/x", UrlSource::Flag).unwrap();
+        assert_eq!(t.password(), Some("S3cret"));
+        assert!(!t.url_without_password().contains("S3cret"));
     }
 
     #[test]

@@ -58,6 +58,9 @@ impl ManageConnection for Manager {
     }
 }
 
+/// How long libpq waits for a host that does not answer, at most.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How long one poll for a connection waits before looking at the last error.
 const POLL: Duration = Duration::from_millis(25);
 
@@ -96,10 +99,17 @@ pub struct Settings {
 /// Connects, retrying with a line per attempt while `--wait` allows, and
 /// prepares the session.
 pub fn connect(target: &Target, settings: &Settings) -> Result<Conn> {
-    let deadline = settings.wait.map(|wait| Instant::now() + wait);
+    let deadline = settings
+        .wait
+        .and_then(|wait| Instant::now().checked_add(wait));
     let mut attempt = 1u32;
     loop {
-        match connect_once(target) {
+        // Each attempt ends by the --wait deadline: the limit is hard.
+        let timeout = deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+            .unwrap_or(CONNECT_TIMEOUT)
+            .min(CONNECT_TIMEOUT);
+        match connect_once(target, timeout) {
             Ok(mut conn) => {
                 prepare(&mut conn, target, settings)?;
                 return Ok(conn);
@@ -124,8 +134,9 @@ pub fn connect(target: &Target, settings: &Settings) -> Result<Conn> {
 }
 
 /// One try through a pool of size one (a run holds one connection
-/// throughout); returns the driver's own message on failure.
-fn connect_once(target: &Target) -> Result<Conn> {
+/// throughout); returns the driver's own message on failure. `timeout`
+/// bounds how long libpq waits for a silent host.
+fn connect_once(target: &Target, timeout: Duration) -> Result<Conn> {
     let last_error = LastError::default();
     let pool = Pool::builder()
         .max_size(1)
@@ -134,7 +145,7 @@ fn connect_once(target: &Target) -> Result<Conn> {
         .error_handler(Box::new(last_error.clone()))
         .build_unchecked(Manager {
             backend: target.backend,
-            url: with_connect_timeout(target),
+            url: connection_string(target, timeout),
         });
     loop {
         match pool.get_timeout(POLL) {
@@ -148,15 +159,19 @@ fn connect_once(target: &Target) -> Result<Conn> {
     }
 }
 
-/// libpq waits for a silent host forever by default; give up after 10 s
-/// unless the URL says otherwise.
-fn with_connect_timeout(target: &Target) -> String {
-    let url = &target.connect_url;
-    if target.backend != Backend::Postgres || url.contains("connect_timeout=") {
-        return url.clone();
+/// libpq waits for a silent host forever by default: give up after
+/// `timeout` (whole seconds, at least libpq's minimum of 2) unless the URL
+/// says otherwise.
+fn connection_string(target: &Target, timeout: Duration) -> String {
+    let Some(info) = target.conninfo() else {
+        return target.connect_url.clone();
+    };
+    let mut info = info.clone();
+    if info.get("connect_timeout").is_none() {
+        let seconds = timeout.as_secs_f64().ceil().max(2.0);
+        info.set("connect_timeout", &format!("{seconds}"));
     }
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}connect_timeout=10")
+    info.to_conninfo(true)
 }
 
 /// Session settings every run needs.

@@ -6,6 +6,7 @@
 //! - [`config`]: where the database URL comes from and which backend it selects.
 //! - [`catalog`]: what migrations exist (embedded sets, manifest, checksums).
 //! - [`directory`]: `--migration-dir`, migrations read from a folder at run time.
+//! - [`conninfo`]: PostgreSQL connection strings as libpq reads them; secrets by structure.
 //! - [`connection`]: the pooled connection, session settings, transactions,
 //!   connection errors.
 //! - [`lock`]: one runner at a time (PostgreSQL advisory lock, polled).
@@ -24,6 +25,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod connection;
+pub mod conninfo;
 pub mod directory;
 pub mod error;
 pub mod history;

@@ -62,7 +62,9 @@ pub fn state_of(entry: &Entry, db: &DbState) -> State {
             {
                 State::Inconsistent
             }
-            Some(row) if row.action == Action::Skip.as_str() => State::Skipped,
+            // A skip recorded while the migration was optional does not
+            // excuse it once a later release makes it required.
+            Some(row) if entry.optional && row.action == Action::Skip.as_str() => State::Skipped,
             _ => State::Pending,
         }
     }

@@ -4,6 +4,7 @@
 mod support;
 
 mod concurrency;
+mod defects;
 mod dsl;
 mod errors;
 mod interop;
