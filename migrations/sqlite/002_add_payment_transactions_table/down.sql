@@ -1,13 +1,14 @@
--- Reverts 002_add_payment_transactions_table.
+-- Reverts 002 Add Payment Transactions Table: drops its indexes and the table.
+-- (Constraints and the indexes behind them go with the table.)
 
-DROP TRIGGER IF EXISTS trg_payment_transactions_updated_at;
-DROP INDEX IF EXISTS uq_payment_transactions_idempotency_key;
-DROP INDEX IF EXISTS uq_payment_transactions_gateway_refund_id;
-DROP INDEX IF EXISTS uq_payment_transactions_gateway_payment_id;
-DROP INDEX IF EXISTS uq_payment_transactions_gateway_order_id;
+DROP INDEX IF EXISTS idx_payment_transactions_updated_at;
 DROP INDEX IF EXISTS idx_payment_transactions_created_at;
-DROP INDEX IF EXISTS idx_payment_transactions_status_created_at;
-DROP INDEX IF EXISTS idx_payment_transactions_parent_transaction_id;
-DROP INDEX IF EXISTS idx_payment_transactions_customer_id_created_at;
-DROP INDEX IF EXISTS idx_payment_transactions_booking_id;
+DROP INDEX IF EXISTS idx_payment_transactions_retry_count;
+DROP INDEX IF EXISTS idx_payment_transactions_ip_address;
+DROP INDEX IF EXISTS idx_payment_transactions_payment_flow_id;
+DROP INDEX IF EXISTS idx_payment_transactions_transaction_id;
+DROP INDEX IF EXISTS idx_payment_transactions_status;
+DROP INDEX IF EXISTS idx_payment_transactions_provider_service_id;
+DROP INDEX IF EXISTS idx_payment_transactions_user_id;
+DROP INDEX IF EXISTS idx_payment_transactions_order_id;
 DROP TABLE IF EXISTS payment_transactions;
