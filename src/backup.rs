@@ -1,8 +1,16 @@
 //! `--backup DIR`: a copy of the database taken before anything changes —
 //! `pg_dump` (custom format) for PostgreSQL, `VACUUM INTO` for SQLite.
+//!
+//! A backup is written under a temporary name (`.NAME.partial`) and renamed
+//! only once complete, so a file with a backup's name is always a whole
+//! backup. Files are 0600 and a directory this creates 0700, whatever the
+//! umask: a backup holds every row, password hashes included.
 
+use std::fs::{DirBuilder, File, OpenOptions, Permissions};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -10,15 +18,50 @@ use diesel::sql_types::Text;
 use crate::config::Target;
 use crate::connection::{AnyConnection, Conn, TextValue};
 use crate::error::{Error, Result};
+use crate::signals;
 
 /// Writes the backup into `dir` (created if missing) and returns its path.
-pub fn take(conn: &mut Conn, target: &Target, dir: &Path) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir).map_err(|e| {
+/// `lock_timeout` bounds how long `pg_dump` waits for each table's lock, as
+/// it bounds every statement of the run.
+pub fn take(
+    conn: &mut Conn,
+    target: &Target,
+    dir: &Path,
+    lock_timeout: Duration,
+) -> Result<PathBuf> {
+    create_private_dir(dir).map_err(|e| {
         Error::Backup(format!(
             "cannot create the directory {}: {e}",
             dir.display()
         ))
     })?;
+    let name = file_name(conn)?;
+    let path = dir.join(&name);
+    // Never overwrite an earlier backup: it may be the one with the data.
+    if path.exists() {
+        return Err(Error::Backup(format!(
+            "{} already exists; nothing was overwritten, run again",
+            path.display()
+        )));
+    }
+    let partial = dir.join(format!(".{name}.partial"));
+    create_private_file(&partial)
+        .map_err(|e| Error::Backup(format!("cannot create {}: {e}", partial.display())))?;
+    signals::remove_on_interrupt(Some(&partial));
+    let written = write(conn, target, &partial, lock_timeout).and_then(|()| {
+        complete(&partial, &path)
+            .map_err(|e| Error::Backup(format!("cannot complete {}: {e}", path.display())))
+    });
+    signals::remove_on_interrupt(None);
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written.map(|()| path)
+}
+
+/// `DATABASE_TIMESTAMP.dump` (PostgreSQL) or `buildxpert_TIMESTAMP.sqlite3`,
+/// the time in UTC to the millisecond.
+fn file_name(conn: &mut Conn) -> Result<String> {
     let (stamp_sql, extension) = match &**conn {
         AnyConnection::Pg(_) => (
             "SELECT current_database() || '_' || \
@@ -34,33 +77,72 @@ pub fn take(conn: &mut Conn, target: &Target, dir: &Path) -> Result<PathBuf> {
         .get_result::<TextValue>(&mut **conn)
         .map_err(|e| Error::from_db("naming the backup", &e))?
         .value;
-    let path = dir.join(format!("{stamp}.{extension}"));
-    // Never overwrite an earlier backup: it may be the one with the data.
-    if path.exists() {
-        return Err(Error::Backup(format!(
-            "{} already exists; nothing was overwritten, run again",
-            path.display()
-        )));
-    }
-    match &mut **conn {
-        AnyConnection::Pg(_) => pg_dump(target, &path)?,
-        AnyConnection::Sqlite(lite) => {
-            diesel::sql_query("VACUUM INTO ?")
-                .bind::<Text, _>(path.to_string_lossy())
-                .execute(lite)
-                .map_err(|e| {
-                    Error::Backup(format!("VACUUM INTO {} failed: {e}", path.display()))
-                })?;
-        }
-    }
-    Ok(path)
+    Ok(format!("{}.{extension}", safe_stem(&stamp)))
 }
 
-fn pg_dump(target: &Target, path: &Path) -> Result<()> {
+/// A database name may hold any character, `/` and `..` included: only
+/// `[A-Za-z0-9_.-]` are kept (the rest become `_`), and a dot neither starts
+/// the name nor follows another dot, so the result is one plain file name
+/// in the directory, never hidden and never a path.
+fn safe_stem(raw: &str) -> String {
+    let mut stem = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        let keep = c.is_ascii_alphanumeric()
+            || c == '_'
+            || c == '-'
+            || (c == '.' && !stem.is_empty() && !stem.ends_with('.'));
+        stem.push(if keep { c } else { '_' });
+    }
+    stem
+}
+
+/// Creates `dir` and its missing parents 0700; an existing directory keeps
+/// the mode its owner chose.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    // The umask can only have taken bits away; set exactly 0700.
+    std::fs::set_permissions(dir, Permissions::from_mode(0o700))
+}
+
+/// Creates the empty file the backup is written into, 0600 before any data
+/// is in it (`pg_dump` and `VACUUM INTO` both write into an existing empty
+/// file and keep its mode).
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.set_permissions(Permissions::from_mode(0o600))
+}
+
+fn write(conn: &mut Conn, target: &Target, path: &Path, lock_timeout: Duration) -> Result<()> {
+    match &mut **conn {
+        AnyConnection::Pg(_) => pg_dump(target, path, lock_timeout),
+        AnyConnection::Sqlite(lite) => diesel::sql_query("VACUUM INTO ?")
+            .bind::<Text, _>(path.to_string_lossy())
+            .execute(lite)
+            .map(drop)
+            .map_err(|e| Error::Backup(format!("VACUUM INTO {} failed: {e}", path.display()))),
+    }
+}
+
+/// Makes the written file durable, then gives it its final name: a crash
+/// at any point leaves no incomplete file under a backup's name.
+fn complete(partial: &Path, path: &Path) -> std::io::Result<()> {
+    File::open(partial)?.sync_all()?;
+    std::fs::rename(partial, path)
+}
+
+fn pg_dump(target: &Target, path: &Path, lock_timeout: Duration) -> Result<()> {
     let mut command = Command::new("pg_dump");
     command
         .args(["--format=custom", "--no-password", "--file"])
         .arg(path)
+        .arg(format!("--lock-wait-timeout={}", lock_timeout.as_millis()))
         .arg("--dbname")
         .arg(target.url_without_password());
     // The password goes through the environment, never the command line
@@ -68,7 +150,7 @@ fn pg_dump(target: &Target, path: &Path) -> Result<()> {
     if let Some(password) = target.password() {
         command.env("PGPASSWORD", password);
     }
-    let output = command.output().map_err(|e| {
+    let (status, stderr) = signals::run_child(&mut command).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::BackupTool(
                 "pg_dump is not on PATH: install the PostgreSQL client tools matching the \
@@ -76,17 +158,36 @@ fn pg_dump(target: &Target, path: &Path) -> Result<()> {
                     .to_string(),
             )
         } else {
-            Error::Backup(format!("cannot start pg_dump: {e}"))
+            Error::Backup(format!("cannot run pg_dump: {e}"))
         }
     })?;
-    if !output.status.success() {
-        let message = String::from_utf8_lossy(&output.stderr);
+    if !status.success() {
+        let message = String::from_utf8_lossy(&stderr);
         return Err(Error::Backup(format!(
             "pg_dump failed: {}",
-            target.redact(message.lines().next().unwrap_or("no message"))
+            target.redact(&explain(&message))
         )));
     }
     Ok(())
+}
+
+/// pg_dump's first line, and what it means when that is the timeout of
+/// waiting for a table's lock (the only statement_timeout pg_dump sets is
+/// its `--lock-wait-timeout`).
+fn explain(stderr: &str) -> String {
+    let first = stderr.lines().next().unwrap_or("no message").to_string();
+    let locked = stderr
+        .lines()
+        .find_map(|line| line.split_once("LOCK TABLE "))
+        .and_then(|(_, rest)| rest.split_whitespace().next());
+    match locked {
+        Some(table) if first.contains("statement timeout") => format!(
+            "{first}: it waited longer than --lock-timeout for a lock on {table}, which another \
+             session holds. Nothing was changed; run again once that session is done, or raise \
+             --lock-timeout"
+        ),
+        _ => first,
+    }
 }
 
 /// The line printed before data-destroying commands run without `--backup`.
@@ -102,5 +203,39 @@ pub fn recommendation(target: &Target) -> String {
              --backup DIR)",
             target.connect_url
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{explain, safe_stem};
+
+    #[test]
+    fn a_lock_wait_timeout_is_explained() {
+        let stderr = "pg_dump: error: query failed: ERROR:  canceling statement due to statement \
+                      timeout\npg_dump: detail: Query was: LOCK TABLE public.users IN ACCESS \
+                      SHARE MODE\n";
+        let message = explain(stderr);
+        assert!(
+            message.contains("a lock on public.users") && message.contains("--lock-timeout"),
+            "{message}"
+        );
+        assert_eq!(
+            explain("pg_dump: error: disk full\n"),
+            "pg_dump: error: disk full"
+        );
+    }
+
+    #[test]
+    fn any_database_name_becomes_one_plain_file_name() {
+        assert_eq!(
+            safe_stem("buildxpert_20250101T000000000Z"),
+            "buildxpert_20250101T000000000Z"
+        );
+        assert_eq!(safe_stem("a/b"), "a_b");
+        assert_eq!(safe_stem("../x"), "_._x");
+        assert_eq!(safe_stem(".hidden"), "_hidden");
+        assert_eq!(safe_stem("a...b"), "a._.b");
+        assert_eq!(safe_stem("naïve db\\x"), "na_ve_db_x");
     }
 }

@@ -1,6 +1,7 @@
 use std::process::ExitCode;
 
 use buildxpert_migrate::cli::Cli;
+use buildxpert_migrate::report;
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -15,7 +16,7 @@ fn main() -> ExitCode {
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ");
-            eprintln!("error: {message}");
+            report::note(&format!("error: {message}"));
             ExitCode::from(err.exit_code())
         }
     }

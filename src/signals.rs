@@ -1,27 +1,111 @@
 //! Ctrl-C and SIGTERM (a container being stopped) end the process at once
 //! with 130 / 143. The database then rolls the running migration back and
 //! frees the lock: PostgreSQL when it sees the session close (checked every
-//! second, see `connection`), SQLite from its journal at the next open.
+//! second, see `connection`), SQLite from its journal at the next open. A
+//! backup being written is stopped and removed first: a `pg_dump` left
+//! running would keep its locks and snapshot, and a half-written file would
+//! look like a backup.
+
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
+use crate::report;
+
+/// What an interrupt must end or remove besides the database session.
+struct InFlight {
+    child: Option<Child>,
+    partial: Option<PathBuf>,
+}
+
+static IN_FLIGHT: Mutex<InFlight> = Mutex::new(InFlight {
+    child: None,
+    partial: None,
+});
+
+fn in_flight() -> MutexGuard<'static, InFlight> {
+    // A panic elsewhere must not stop an interrupt from cleaning up.
+    IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl InFlight {
+    fn stop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if let Some(path) = &self.partial {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
 /// Installs the handler; call once, before connecting.
-pub fn exit_on_interrupt() -> std::io::Result<()> {
+pub fn exit_on_interrupt() -> io::Result<()> {
     let mut signals = Signals::new([SIGINT, SIGTERM])?;
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
+            // Held until the process ends, so the main thread cannot finish
+            // meanwhile (with another exit code) or start another child.
+            let mut in_flight = in_flight();
+            in_flight.stop();
             let name = if signal == SIGINT {
                 "SIGINT"
             } else {
                 "SIGTERM"
             };
-            eprintln!(
+            // A note that cannot be written (stderr closed or full) must not
+            // cost the exit code.
+            report::note(&format!(
                 "error: interrupted by {name}; the database rolls back the migration that was \
                  running and releases the lock. Run again to continue"
-            );
+            ));
             std::process::exit(128 + signal);
         }
     });
     Ok(())
+}
+
+/// Runs `command` (no stdin, no stdout) to its end and returns its status
+/// and stderr; an interrupt meanwhile kills it.
+pub fn run_child(command: &mut Command) -> io::Result<(ExitStatus, Vec<u8>)> {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let pipe = {
+        // Spawned under the lock: an interrupt arriving meanwhile still finds it.
+        let mut in_flight = in_flight();
+        let mut child = command.spawn()?;
+        let pipe = child.stderr.take();
+        in_flight.child = Some(child);
+        pipe
+    };
+    let mut message = Vec::new();
+    let read = match pipe {
+        Some(mut pipe) => pipe.read_to_end(&mut message).map(drop),
+        None => Ok(()),
+    };
+    let mut in_flight = in_flight();
+    let status = match in_flight.child.take() {
+        Some(mut child) => {
+            if read.is_err() {
+                let _ = child.kill();
+            }
+            child.wait()
+        }
+        None => Err(io::Error::other("the child process is gone")),
+    };
+    read?;
+    Ok((status?, message))
+}
+
+/// Marks `path` as a file being written that an interrupt must remove
+/// (`None` once it is complete).
+pub fn remove_on_interrupt(path: Option<&Path>) {
+    in_flight().partial = path.map(Path::to_path_buf);
 }
