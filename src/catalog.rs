@@ -34,6 +34,9 @@ pub const BUILDXPERT_MANIFEST: &str = include_str!("../migrations/manifest.toml"
 #[serde(deny_unknown_fields)]
 struct Declared {
     name: String,
+    /// What the Node.js runner records as the migration's `name`.
+    title: Option<String>,
+    description: Option<String>,
     #[serde(default)]
     optional: bool,
     #[serde(default)]
@@ -75,6 +78,9 @@ pub struct Entry {
     pub version: String,
     /// The rest of the directory name ("create_core_tables").
     pub name: String,
+    /// The human title the `migrations` table records ("Create Core Tables").
+    pub title: String,
+    pub description: Option<String>,
     pub optional: bool,
     /// Versions that must be applied before this one.
     pub needs: Vec<String>,
@@ -119,6 +125,12 @@ impl Catalog {
             )));
         }
         let source = DirSource::read(dir)?;
+        if source.is_empty() {
+            return Err(Error::Usage(format!(
+                "--migration-dir {} holds no migration folders (NNN_name/up.sql); check the path",
+                dir.display()
+            )));
+        }
         let manifest_path = dir.join("manifest.toml");
         let manifest = match std::fs::read_to_string(&manifest_path) {
             Ok(text) => Manifest::parse(&text)?,
@@ -168,6 +180,10 @@ impl Catalog {
                 tables: down_sql.as_deref().map(dropped_tables).unwrap_or_default(),
                 down_sql,
                 in_transaction: migration.metadata().run_in_transaction(),
+                title: declared
+                    .and_then(|d| d.title.clone())
+                    .unwrap_or_else(|| title_from(&name)),
+                description: declared.and_then(|d| d.description.clone()),
                 optional: declared.is_some_and(|d| d.optional),
                 needs: declared.map(|d| d.needs.clone()).unwrap_or_default(),
                 version,
@@ -225,6 +241,23 @@ impl Catalog {
     pub fn newest_version(&self) -> Option<&str> {
         self.entries.last().map(|e| e.version.as_str())
     }
+}
+
+/// The Node.js runner's titles are its file names in title case
+/// ("create_core_tables" → "Create Core Tables"): the default for a
+/// migration the manifest gives no title.
+fn title_from(name: &str) -> String {
+    name.split('_')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Table names a down.sql drops (`DROP TABLE [IF EXISTS] name`).
@@ -305,7 +338,19 @@ mod tests {
             .filter(|e| e.optional)
             .map(|e| e.version.as_str())
             .collect();
-        assert_eq!(optional, ["004", "005"]);
+        assert_eq!(optional, ["003", "004", "005"]);
+        let core = pg.get("001").unwrap();
+        assert_eq!(core.title, "Create Core Tables");
+        assert!(
+            core.description
+                .as_deref()
+                .unwrap_or_default()
+                .contains("users")
+        );
+        assert_eq!(
+            title_from("add_call_masking_tables"),
+            "Add Call Masking Tables"
+        );
         assert_eq!(pg.get("003").unwrap().needs, ["002"]);
         assert!(pg.entries().iter().all(|e| e.down_sql.is_some()));
     }

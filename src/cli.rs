@@ -48,11 +48,11 @@ pub struct GlobalArgs {
     pub quiet: bool,
 
     /// Keep retrying the connection for this long while the database starts
-    #[arg(long, global = true, value_name = "SECONDS")]
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = seconds())]
     pub wait: Option<u64>,
 
     /// How long to wait for another runner's migration lock before exiting 7
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 300)]
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 300, value_parser = seconds())]
     pub lock_wait: u64,
 
     /// PostgreSQL lock_timeout for each statement: never queue the application behind a migration
@@ -66,6 +66,14 @@ pub struct GlobalArgs {
     /// PostgreSQL statement_timeout for each statement (off by default)
     #[arg(long, global = true, value_name = "SECONDS")]
     pub statement_timeout: Option<f64>,
+}
+
+/// The longest wait or timeout any flag takes (23 days): every limit must
+/// fit the databases' own millisecond settings (a 32-bit integer).
+pub const MAX_SECONDS: u64 = 2_000_000;
+
+fn seconds() -> clap::builder::RangedU64ValueParser {
+    clap::value_parser!(u64).range(..=MAX_SECONDS)
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,6 +100,11 @@ pub enum Command {
     /// hand-completed migration as applied
     #[command(after_help = "Example:\n  buildxpert-migrate repair 003")]
     Repair(RepairArgs),
+    /// Record an existing schema as migrated up to VERSION, after checking
+    /// that every object those migrations define exists as defined
+    #[command(after_help = "Example (a database restored without its history):\n  \
+                            buildxpert-migrate adopt --baseline 005 --dry-run")]
+    Adopt(AdoptArgs),
     /// Show each migration's state (npm run db:migrate:status)
     #[command(after_help = "Example:\n  buildxpert-migrate status --format json --check")]
     Status(StatusArgs),
@@ -186,6 +199,21 @@ pub struct RepairArgs {
     /// Only this version (default: every migration that needs it)
     #[arg(value_name = "VERSION")]
     pub version: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    /// The newest migration the schema contains: 001 up to it are checked and recorded
+    #[arg(long, value_name = "VERSION")]
+    pub baseline: String,
+
+    /// Print what would be recorded; change nothing (the check still runs)
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Output: text lines, or one JSON object per line per event
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub format: Output,
 }
 
 #[derive(Debug, Args)]

@@ -8,14 +8,17 @@ use std::time::Duration;
 
 use crate::backup;
 use crate::catalog::Catalog;
-use crate::cli::{ApplyArgs, Cli, Command, Format, Output, RevertArgs, RunArgs, StatusArgs};
+use crate::cli::{
+    AdoptArgs, ApplyArgs, Cli, Command, Format, MAX_SECONDS, Output, RevertArgs, RunArgs,
+    StatusArgs,
+};
 use crate::config::{self, Environment, Target, UrlSource};
 use crate::connection::{self, Conn, Settings};
 use crate::error::{Error, Result};
-use crate::history::{self, Action, DbState, Record};
+use crate::history::{self, Action, DbState, DieselChange, NodeChange, Record};
 use crate::lock;
 use crate::plan::{self, Options, Plan, Planned, RevertScope, State, Step};
-use crate::report::{self, JsonReporter, Look, Reporter, TextReporter};
+use crate::report::{self, Event, JsonReporter, Look, Reporter, Summary, TextReporter};
 use crate::runner::{self, RunContext};
 use crate::signals;
 
@@ -58,31 +61,48 @@ pub fn execute(cli: &Cli) -> Result<()> {
     }
     if let Some(Command::Completions { shell }) = &cli.command {
         let mut command = <Cli as clap::CommandFactory>::command();
-        clap_complete::generate(*shell, &mut command, "buildxpert-migrate", &mut stdout());
-        return Ok(());
+        // Generated whole, then written: clap_complete panics on a failed write.
+        let mut script = Vec::new();
+        clap_complete::generate(*shell, &mut command, "buildxpert-migrate", &mut script);
+        return Ok(report::to_stdout(&script)?);
     }
     signals::exit_on_interrupt()?;
-    let dir = std::env::current_dir()
-        .map_err(|e| Error::Usage(format!("cannot read the working directory: {e}")))?;
+    // Only needed to look for config.env / .env and the default file: a
+    // deleted working directory must not block an explicit URL.
+    let dir = std::env::current_dir();
     let var = |name: &str| std::env::var(name).ok();
     let env = Environment {
         var: &var,
-        dir: &dir,
+        dir: dir.as_deref().map_err(|e| e.to_string()),
     };
     let target = config::resolve(cli.global.database_url.as_deref(), &env)?;
     if target.source == UrlSource::Default && !cli.global.quiet {
-        eprintln!(
+        report::note(&format!(
             "No database configured: migrating the local SQLite file {}. To migrate PostgreSQL, \
              set DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/DATABASE (environment, \
              config.env or --database-url).",
             target.connect_url
-        );
+        ));
     }
     let catalog = match &cli.global.migration_dir {
         Some(dir) => Catalog::from_dir(dir)?,
         None => Catalog::embedded(target.backend)?,
     };
     check_versions(cli, &catalog)?;
+    if read_only(cli)
+        && let Some(file) = target.sqlite_file()
+        && !file.exists()
+    {
+        // SQLite would create it, and an empty file would then report every
+        // migration pending: the wrong answer to "what is there?".
+        return Err(Error::Connect {
+            target: target.to_string(),
+            reason: "the file does not exist".to_string(),
+            hint: "status and --dry-run never create it: check the path, or run \
+                   `buildxpert-migrate` to create and migrate it"
+                .to_string(),
+        });
+    }
     let settings = settings(cli)?;
     let mut conn = connection::connect(&target, &settings)?;
     if log::log_enabled!(log::Level::Debug) {
@@ -106,6 +126,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
         Some(Command::Revert(args)) => revert(&mut conn, &ctx, args, false),
         Some(Command::Redo(args)) => revert(&mut conn, &ctx, args, true),
         Some(Command::Repair(args)) => repair(&mut conn, &ctx, args.version.as_deref()),
+        Some(Command::Adopt(args)) => adopt(&mut conn, &ctx, args),
         Some(Command::Status(args)) => status(&mut conn, &ctx, args),
         Some(Command::Completions { .. }) => {
             unreachable!("completions are printed before connecting")
@@ -122,6 +143,7 @@ fn check_versions(cli: &Cli, catalog: &Catalog) -> Result<()> {
         Some(Command::Force(args)) => args.to.as_deref(),
         Some(Command::Revert(args) | Command::Redo(args)) => args.version.as_deref(),
         Some(Command::Repair(args)) => args.version.as_deref(),
+        Some(Command::Adopt(args)) => Some(args.baseline.as_str()),
         Some(Command::Status(_) | Command::Completions { .. }) => None,
     };
     match version {
@@ -130,10 +152,29 @@ fn check_versions(cli: &Cli, catalog: &Catalog) -> Result<()> {
     }
 }
 
+/// Commands that only read: they must not change anything, not even create a file.
+fn read_only(cli: &Cli) -> bool {
+    match &cli.command {
+        None => cli.run.apply.dry_run,
+        Some(Command::Run(args)) => args.apply.dry_run,
+        Some(Command::Force(args)) => args.dry_run,
+        Some(Command::Revert(args) | Command::Redo(args)) => args.dry_run,
+        Some(Command::Adopt(args)) => args.dry_run,
+        Some(Command::Status(_)) => true,
+        Some(Command::Repair(_) | Command::Completions { .. }) => false,
+    }
+}
+
 fn settings(cli: &Cli) -> Result<Settings> {
     let seconds = |value: f64, flag: &str| {
         Duration::try_from_secs_f64(value)
-            .map_err(|_| Error::Usage(format!("{flag} takes a number of seconds, not {value}")))
+            .ok()
+            .filter(|d| d.as_secs() <= MAX_SECONDS)
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "{flag} takes a number of seconds from 0 to {MAX_SECONDS}, not {value}"
+                ))
+            })
     };
     Ok(Settings {
         wait: cli.global.wait.map(Duration::from_secs),
@@ -154,6 +195,7 @@ fn run(conn: &mut Conn, ctx: &Context<'_>, args: &ApplyArgs, force: bool) -> Res
         to: args.to.clone(),
     };
     let plan_for = |state: &DbState| -> Result<Plan<'_>> {
+        refuse_unrecorded_schema(&ctx.catalog, state)?;
         let plan = plan::plan(&ctx.catalog, state, &options)?;
         // A force may re-run a modified or failed migration: that is what it is for.
         let forced: HashSet<&str> = plan
@@ -163,18 +205,22 @@ fn run(conn: &mut Conn, ctx: &Context<'_>, args: &ApplyArgs, force: bool) -> Res
             .map(|p| p.entry.version.as_str())
             .collect();
         plan::check_integrity(&ctx.catalog, state, args.allow_unknown, &forced)?;
+        plan::check_runnable(&plan)?;
         Ok(plan)
     };
     if args.dry_run {
         let state = history::read_state(conn, &ctx.catalog)?;
-        return print(&report::plan_text(&plan_for(&state)?, &ctx.target));
+        let plan = plan_for(&state)?;
+        check_adoption(conn, &ctx.catalog, &state, &plan)?;
+        return print(&report::plan_text(&plan, &ctx.target));
     }
     if force && args.backup.is_none() && !ctx.cli.global.quiet {
-        eprintln!("{}", backup::recommendation(&ctx.target));
+        report::note(&backup::recommendation(&ctx.target));
     }
-    lock::with_lock(conn, ctx.settings.lock_wait, |conn| {
+    lock::with_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
+        check_adoption(conn, &ctx.catalog, &state, &plan)?;
         apply_plan(
             conn,
             ctx,
@@ -183,6 +229,90 @@ fn run(conn: &mut Conn, ctx: &Context<'_>, args: &ApplyArgs, force: bool) -> Res
             args.backup.as_deref(),
             args.format,
         )
+    })
+}
+
+/// A schema with the migrations' tables but no history at all: running
+/// 001 on it would fail half-way or, worse, half-succeed.
+fn refuse_unrecorded_schema(catalog: &Catalog, state: &DbState) -> Result<()> {
+    if state.unrecorded_tables.is_empty() {
+        return Ok(());
+    }
+    Err(Error::UnrecordedSchema {
+        tables: state.unrecorded_tables.join(", "),
+        newest: catalog.newest_version().unwrap_or("001").to_string(),
+    })
+}
+
+/// Before anything is recorded as adopted: every object the adopted
+/// migrations define must exist as their up.sql defines it. The SQL of each
+/// migration up to the newest adopted one that is (or is becoming) applied
+/// is replayed where nothing can leak and compared with the live schema;
+/// only the adopted migrations' tables are judged, and extra objects on
+/// them (an index added by hand) are not a reason to refuse.
+fn check_adoption(
+    conn: &mut Conn,
+    catalog: &Catalog,
+    state: &DbState,
+    plan: &Plan<'_>,
+) -> Result<()> {
+    let adopted = plan.adopted();
+    let Some(newest) = adopted.last().map(|e| e.version.as_str()) else {
+        return Ok(());
+    };
+    let adopting: HashSet<&str> = adopted.iter().map(|e| e.version.as_str()).collect();
+    let replayed: Vec<&str> = catalog
+        .entries()
+        .iter()
+        .filter(|e| e.version.as_str() <= newest)
+        .filter(|e| state.is_applied(&e.version) || adopting.contains(e.version.as_str()))
+        .map(|e| e.up_sql.as_str())
+        .collect();
+    let owned: HashSet<&str> = adopted
+        .iter()
+        .flat_map(|e| e.tables.iter().map(String::as_str))
+        .collect();
+    let differences: Vec<String> = adoption_differences(conn, &replayed, &owned)?;
+    if differences.is_empty() {
+        return Ok(());
+    }
+    Err(Error::AdoptionMismatch {
+        versions: adopted
+            .iter()
+            .map(|e| e.version.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        differences: differences.join("; "),
+    })
+}
+
+// TEMPORARY until src/drift.rs lands (being written in parallel).
+fn adoption_differences(
+    _conn: &mut Conn,
+    _replayed: &[&str],
+    _owned: &HashSet<&str>,
+) -> Result<Vec<String>> {
+    Ok(Vec::new())
+}
+
+/// `adopt --baseline VERSION`: a schema without history is checked against
+/// 001…VERSION and recorded as migrated that far.
+fn adopt(conn: &mut Conn, ctx: &Context<'_>, args: &AdoptArgs) -> Result<()> {
+    let plan_for = |state: &DbState| -> Result<Plan<'_>> {
+        plan::check_integrity(&ctx.catalog, state, false, &HashSet::new())?;
+        plan::plan_baseline(&ctx.catalog, state, &args.baseline)
+    };
+    if args.dry_run {
+        let state = history::read_state(conn, &ctx.catalog)?;
+        let plan = plan_for(&state)?;
+        check_adoption(conn, &ctx.catalog, &state, &plan)?;
+        return print(&report::plan_text(&plan, &ctx.target));
+    }
+    lock::with_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
+        let state = history::read_state(conn, &ctx.catalog)?;
+        let plan = plan_for(&state)?;
+        check_adoption(conn, &ctx.catalog, &state, &plan)?;
+        apply_plan(conn, ctx, &state, &plan, None, args.format)
     })
 }
 
@@ -198,9 +328,9 @@ fn apply_plan(
 ) -> Result<()> {
     let backup_path = match backup_dir {
         Some(dir) if plan.changes_schema() => {
-            let path = backup::take(conn, &ctx.target, dir)?;
+            let path = backup::take(conn, &ctx.target, dir, ctx.settings.lock_timeout)?;
             if !ctx.cli.global.quiet {
-                eprintln!("Backup written to {}", path.display());
+                report::note(&format!("Backup written to {}", path.display()));
             }
             Some(path.to_string_lossy().into_owned())
         }
@@ -213,22 +343,28 @@ fn apply_plan(
     } else {
         String::new()
     };
+    let os_user = connection::os_user();
     let context = RunContext {
         executed_by: &executed_by,
+        os_user: &os_user,
+        node_columns: state.node_columns(),
         backup_path: backup_path.as_deref(),
         lock_retries: ctx.cli.global.lock_retries,
     };
-    let mut reporter: Box<dyn Reporter> = match output {
+    runner::execute(conn, plan, &context, reporter(ctx, output).as_mut())?;
+    Ok(())
+}
+
+/// Where run events go: text lines for people, or JSON lines.
+fn reporter(ctx: &Context<'_>, output: Output) -> Box<dyn Reporter> {
+    match output {
         Output::Json => Box::new(JsonReporter::new(stdout().lock())),
         Output::Text => {
             let out = stdout();
-            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-            let look = Look::detect(out.is_terminal(), no_color);
+            let look = Look::detect(out.is_terminal(), |name| std::env::var_os(name));
             Box::new(TextReporter::new(out.lock(), ctx.cli.global.quiet, look))
         }
-    };
-    runner::execute(conn, plan, &context, reporter.as_mut())?;
-    Ok(())
+    }
 }
 
 fn revert(conn: &mut Conn, ctx: &Context<'_>, args: &RevertArgs, redo: bool) -> Result<()> {
@@ -253,6 +389,7 @@ fn revert(conn: &mut Conn, ctx: &Context<'_>, args: &RevertArgs, redo: bool) -> 
                 .collect();
             plan.steps.extend(again);
         }
+        plan::check_runnable(&plan)?;
         Ok(plan)
     };
     let state = history::read_state(conn, &ctx.catalog)?;
@@ -261,13 +398,19 @@ fn revert(conn: &mut Conn, ctx: &Context<'_>, args: &RevertArgs, redo: bool) -> 
         return print(&report::plan_text(&proposed, &ctx.target));
     }
     if !proposed.changes_schema() {
-        return print("Nothing to revert: no migration in that range is applied.");
+        return match args.format {
+            // A log collector still gets its (empty) summary.
+            Output::Json => reporter(ctx, args.format)
+                .event(Event::Summary(&Summary::default()))
+                .map_err(Error::from),
+            Output::Text => print("Nothing to revert: no migration in that range is applied."),
+        };
     }
     // Asked before taking the lock: a person thinking must not hold up
     // every replica's deploy.
     confirm_data_loss(ctx, &proposed, args)?;
     let agreed = proposed.outline();
-    lock::with_lock(conn, ctx.settings.lock_wait, |conn| {
+    lock::with_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
         if plan.outline() != agreed {
@@ -300,7 +443,7 @@ fn confirm_data_loss(ctx: &Context<'_>, plan: &Plan<'_>, args: &RevertArgs) -> R
     }
     if args.yes {
         if args.backup.is_none() && !ctx.cli.global.quiet {
-            eprintln!("{}", backup::recommendation(&ctx.target));
+            report::note(&backup::recommendation(&ctx.target));
         }
         return Ok(());
     }
@@ -341,16 +484,20 @@ fn repair(conn: &mut Conn, ctx: &Context<'_>, version: Option<&str>) -> Result<(
         Some(v) => vec![plan::known_version(&ctx.catalog, v)?],
         None => ctx.catalog.entries().iter().collect(),
     };
-    lock::with_lock(conn, ctx.settings.lock_wait, |conn| {
+    lock::with_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
         let state = history::read_state(conn, &ctx.catalog)?;
         history::ensure_tables(conn, &state)?;
         let executed_by = connection::current_user(conn)?;
+        let os_user = connection::os_user();
         let mut repaired = 0;
         for entry in chosen.iter().copied() {
             let found = plan::state_of(entry, &state);
             let rec = Record {
                 version: &entry.version,
                 name: &entry.name,
+                title: &entry.title,
+                description: entry.description.as_deref(),
+                os_user: &os_user,
                 action: Action::Repair,
                 success: true,
                 execution_time_ms: None,
@@ -372,11 +519,13 @@ fn repair(conn: &mut Conn, ctx: &Context<'_>, version: Option<&str>) -> Result<(
                     continue;
                 }
             };
+            let diesel = if found != State::Modified && !state.is_applied(&entry.version) {
+                DieselChange::Add
+            } else {
+                DieselChange::Keep
+            };
             connection::transaction(conn, |c| {
-                if found != State::Modified && !state.is_applied(&entry.version) {
-                    history::mark_applied(c, &entry.version)?;
-                }
-                history::record(c, &rec)
+                history::write(c, state.node_columns(), &rec, diesel, NodeChange::Upsert)
             })
             .map_err(|e| Error::from_db("recording the repair", &e))?;
             repaired += 1;
@@ -390,7 +539,8 @@ fn repair(conn: &mut Conn, ctx: &Context<'_>, version: Option<&str>) -> Result<(
 }
 
 fn status(conn: &mut Conn, ctx: &Context<'_>, args: &StatusArgs) -> Result<()> {
-    let state = history::read_state(conn, &ctx.catalog)?;
+    let mut state = history::read_state(conn, &ctx.catalog)?;
+    state.lock_held_elsewhere = lock::held_elsewhere(conn, &ctx.target)?;
     let rows = plan::status(&ctx.catalog, &state);
     let text = match args.format {
         Format::Table => format!("{}\n{}", ctx.target, report::status_table(&rows)),
@@ -416,6 +566,6 @@ fn status(conn: &mut Conn, ctx: &Context<'_>, args: &StatusArgs) -> Result<()> {
 }
 
 fn print(text: &str) -> Result<()> {
-    writeln!(stdout().lock(), "{text}")?;
+    report::to_stdout(format!("{text}\n").as_bytes())?;
     Ok(())
 }

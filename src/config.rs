@@ -161,6 +161,25 @@ impl Target {
         })
     }
 
+    /// SQLite: the database file on disk (`None` for PostgreSQL and
+    /// in-memory databases).
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        if self.backend != Backend::Sqlite {
+            return None;
+        }
+        let path = match strip_prefix_ci(&self.connect_url, "file:") {
+            // file:PATH?query or file:///PATH
+            Some(uri) => {
+                let path = uri.split(['?', '#']).next().unwrap_or_default();
+                path.strip_prefix("//localhost")
+                    .or_else(|| path.strip_prefix("//"))
+                    .unwrap_or(path)
+            }
+            None => self.connect_url.as_str(),
+        };
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+
     /// PostgreSQL: the parsed options, to connect with (`None` for SQLite).
     pub fn conninfo(&self) -> Option<&ConnInfo> {
         self.conninfo.as_ref()
@@ -193,10 +212,11 @@ impl Target {
     }
 }
 
-/// Where to look for configuration: the environment and the working directory.
+/// Where to look for configuration: the environment and the working
+/// directory (or why it cannot be read).
 pub struct Environment<'a> {
     pub var: &'a dyn Fn(&str) -> Option<String>,
-    pub dir: &'a Path,
+    pub dir: std::result::Result<&'a Path, String>,
 }
 
 impl Environment<'_> {
@@ -216,8 +236,12 @@ pub fn resolve(flag: Option<&str>, env: &Environment<'_>) -> Result<Target> {
     if let Some(url) = (env.var)("DATABASE_URL").filter(|u| !u.trim().is_empty()) {
         return Target::parse(&url, UrlSource::Environment);
     }
+    let dir = env
+        .dir
+        .as_ref()
+        .map_err(|e| Error::Usage(format!("cannot read the working directory ({e}), where config.env, .env and the default SQLite file are looked for: pass --database-url or set DATABASE_URL")))?;
     for name in ["config.env", ".env"] {
-        let path = env.dir.join(name);
+        let path = dir.join(name);
         if let Some(url) = url_in_file(&path)? {
             return Target::parse(&url, UrlSource::File(path));
         }
@@ -225,7 +249,7 @@ pub fn resolve(flag: Option<&str>, env: &Environment<'_>) -> Result<Target> {
     if env.production() {
         return Err(Error::NoUrlInProduction);
     }
-    let path = env.dir.join(DEFAULT_SQLITE_FILE);
+    let path = dir.join(DEFAULT_SQLITE_FILE);
     Target::parse(&path.to_string_lossy(), UrlSource::Default)
 }
 
@@ -396,7 +420,7 @@ mod tests {
         let var = env_with(&none);
         let env = Environment {
             var: &var,
-            dir: dir.path(),
+            dir: Ok(dir.path()),
         };
         let err = resolve(None, &env).unwrap_err().to_string();
         assert!(
@@ -441,7 +465,7 @@ mod tests {
         let var = env_with(&none);
         let env = Environment {
             var: &var,
-            dir: dir.path(),
+            dir: Ok(dir.path()),
         };
         assert_eq!(resolve(None, &env).unwrap().connect_url, "dot.db");
 
@@ -456,7 +480,7 @@ mod tests {
         let var = env_with(&vars);
         let env = Environment {
             var: &var,
-            dir: dir.path(),
+            dir: Ok(dir.path()),
         };
         assert_eq!(resolve(None, &env).unwrap().connect_url, "env.db");
         assert_eq!(
@@ -472,7 +496,7 @@ mod tests {
         let var = env_with(&none);
         let env = Environment {
             var: &var,
-            dir: dir.path(),
+            dir: Ok(dir.path()),
         };
         let t = resolve(None, &env).unwrap();
         assert_eq!(t.source, UrlSource::Default);
@@ -482,7 +506,7 @@ mod tests {
         let var = env_with(&prod);
         let env = Environment {
             var: &var,
-            dir: dir.path(),
+            dir: Ok(dir.path()),
         };
         assert!(matches!(resolve(None, &env), Err(Error::NoUrlInProduction)));
     }

@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{HandleError, ManageConnection, Pool, PooledConnection, R2D2Connection};
 
 use crate::config::{Backend, Target};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, db_message};
 
 /// One connection type for both backends (as Vaultwarden does), so the
 /// runner and history code are written once.
@@ -230,7 +230,7 @@ pub fn transaction<T, E>(
     f: impl FnOnce(&mut AnyConnection) -> std::result::Result<T, E>,
 ) -> std::result::Result<T, E>
 where
-    E: From<diesel::result::Error>,
+    E: From<diesel::result::Error> + NotRolledBack,
 {
     match conn {
         AnyConnection::Sqlite(lite) => {
@@ -246,14 +246,25 @@ where
                 Err(e.into())
             }
         },
-        Err(e) => {
-            // The original error says what went wrong; a failed rollback only
-            // means the connection is gone, which ends the transaction too.
-            if let Err(rollback) = AnyConnection::rollback_transaction(conn) {
-                log::warn!("rollback failed: {rollback}");
-            }
-            Err(e)
-        }
+        Err(e) => match AnyConnection::rollback_transaction(conn) {
+            Ok(()) => Err(e),
+            // Either the connection is gone (the server rolls back) or the
+            // transaction had already ended, so earlier statements may have
+            // been committed: the error must say which it may be.
+            Err(rollback) => Err(e.not_rolled_back(db_message(&rollback))),
+        },
+    }
+}
+
+/// An error that can carry "the rollback after me failed".
+pub trait NotRolledBack {
+    fn not_rolled_back(self, rollback_error: String) -> Self;
+}
+
+impl NotRolledBack for diesel::result::Error {
+    fn not_rolled_back(self, rollback_error: String) -> Self {
+        log::warn!("rollback failed: {rollback_error}; part of the change may have been committed");
+        self
     }
 }
 
@@ -306,10 +317,16 @@ pub fn current_user(conn: &mut Conn) -> Result<String> {
             .map(|w| w.value)
             .map_err(|e| Error::from_db("reading the current user", &e)),
         // SQLite has no users: the operating-system account is the honest answer.
-        AnyConnection::Sqlite(_) => Ok(std::env::var("USER")
-            .or_else(|_| std::env::var("USERNAME"))
-            .unwrap_or_else(|_| "unknown".to_string())),
+        AnyConnection::Sqlite(_) => Ok(os_user()),
     }
+}
+
+/// The operating-system account running the binary (what the Node.js
+/// runner records as `executed_by`).
+pub fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".to_string())
 }
 
 /// Where the connection really ended up, for `--verbose` (never the password).
@@ -343,8 +360,9 @@ fn classify_connect_error(target: &Target, message: &str) -> Error {
             .and_then(|(_, rest)| rest.split('"').next())
             .unwrap_or("<name>");
         format!(
-            "The database does not exist: create it first (createdb {name}, or CREATE DATABASE) \
-             or fix the name in DATABASE_URL"
+            "The database does not exist: create it first (createdb {}, or CREATE DATABASE) \
+             or fix the name in DATABASE_URL",
+            shell_quoted(name)
         )
     } else if lower.contains("role") && lower.contains("does not exist") {
         format!("The role does not exist on the server. {config_hint}")
@@ -376,6 +394,19 @@ fn classify_connect_error(target: &Target, message: &str) -> Error {
         target: target.to_string(),
         reason: first_line(message),
         hint,
+    }
+}
+
+/// A word as a POSIX shell reads it back, quoted only when it must be.
+fn shell_quoted(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 

@@ -100,12 +100,11 @@ impl DirSource {
         for item in std::fs::read_dir(root).map_err(|e| unreadable(root, e))? {
             let item = item.map_err(|e| unreadable(root, e))?;
             let dir_name = item.file_name().to_string_lossy().into_owned();
-            if dir_name.starts_with('.')
-                || !item.file_type().map_err(|e| unreadable(root, e))?.is_dir()
-            {
+            let dir = item.path();
+            // `Path::is_dir` follows symlinks, as Diesel's own scan does.
+            if dir_name.starts_with('.') || !dir.is_dir() {
                 continue;
             }
-            let dir = item.path();
             let read = |file: &str| match std::fs::read_to_string(dir.join(file)) {
                 Ok(text) => Ok(Some(text)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -134,6 +133,10 @@ impl DirSource {
         }
         migrations.sort_by(|a, b| a.dir_name.cmp(&b.dir_name));
         Ok(DirSource { migrations })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.migrations.is_empty()
     }
 }
 

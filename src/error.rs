@@ -85,11 +85,29 @@ pub enum Error {
     },
 
     #[error(
-        "a table named `migrations` already exists with other columns ({columns}), probably \
-         from the old Node.js runner; it was left untouched. Rename it (ALTER TABLE migrations \
-         RENAME TO migrations_legacy) and run again"
+        "a history table has columns ({columns}) that are neither the Node.js runner's \
+         `migrations` nor this binary's; it was left untouched and nothing was changed. Rename \
+         it (e.g. ALTER TABLE migrations RENAME TO migrations_legacy) and run again"
     )]
     ForeignHistoryTable { columns: String },
+
+    #[error(
+        "the schema already has {tables} but no migration history (restored without its \
+         `migrations` table, or made by hand); nothing was changed. Check that it is the \
+         BuildXpert schema and record it with `buildxpert-migrate adopt --baseline VERSION` \
+         (the newest migration it contains, e.g. {newest}), which checks every object first"
+    )]
+    UnrecordedSchema { tables: String, newest: String },
+
+    #[error(
+        "the database does not match what migration(s) {versions} define, so they were not \
+         recorded as applied and nothing was changed: {differences}. Restore the objects (or \
+         fix them by hand) and run again"
+    )]
+    AdoptionMismatch {
+        versions: String,
+        differences: String,
+    },
 
     #[error(
         "{count} required migration(s) pending: {versions}. Run `buildxpert-migrate run` to \
@@ -116,7 +134,19 @@ pub enum Error {
     },
 
     #[error(
-        "migration {version} {name} is recorded as applied in `migrations` but missing from \
+        "{file} line {line}: {keyword} inside a migration that runs in a transaction would make \
+         part of it permanent even if the rest fails; remove it (each migration already runs in \
+         its own transaction) or give the migration a metadata.toml with run_in_transaction = \
+         false. Nothing was run"
+    )]
+    TransactionControl {
+        file: String,
+        line: usize,
+        keyword: String,
+    },
+
+    #[error(
+        "migration {version} {name} is recorded as applied in bxm_migration_actions but missing from \
          __diesel_schema_migrations (edited by hand?); run `buildxpert-migrate repair \
          {version}` if its objects exist, or `buildxpert-migrate force` to re-run it"
     )]
@@ -171,10 +201,13 @@ impl Error {
             Error::MigrationFailed { .. }
             | Error::MissingDependency { .. }
             | Error::NeededBy { .. }
-            | Error::PreviouslyFailed { .. } => exit::MIGRATION_FAILED,
+            | Error::PreviouslyFailed { .. }
+            | Error::TransactionControl { .. } => exit::MIGRATION_FAILED,
             Error::PendingRequired { .. } => exit::PENDING,
             Error::LockTimeout { .. } => exit::LOCK_TIMEOUT,
             Error::ForeignHistoryTable { .. }
+            | Error::UnrecordedSchema { .. }
+            | Error::AdoptionMismatch { .. }
             | Error::Modified { .. }
             | Error::Inconsistent { .. }
             | Error::UnknownApplied { .. } => exit::INTEGRITY,
@@ -190,6 +223,20 @@ impl Error {
     pub fn from_db(doing: impl Into<String>, err: &diesel::result::Error) -> Error {
         let doing = doing.into();
         let message = db_message(err);
+        // Another SQLite writer kept the file locked past the busy timeout
+        // (--lock-wait): the same outcome as waiting for PostgreSQL's lock.
+        if message.contains("database is locked") {
+            return Error::LockTimeout {
+                holder: format!("another process is writing to the SQLite file (while {doing})"),
+            };
+        }
+        if message.contains("no schema has been selected to create in") {
+            return Error::Usage(format!(
+                "{message} while {doing}: the search_path (options=-c search_path=… in the URL, \
+                 or the role's setting) names no schema that exists; create it or fix the \
+                 search_path"
+            ));
+        }
         match permission_hint(&message) {
             Some(hint) => Error::Permission {
                 doing: format!("while {doing}"),

@@ -1,7 +1,10 @@
-//! What the database has: Diesel's `__diesel_schema_migrations` (the record
-//! of what is applied, shared with `diesel migration run`) and our
-//! `migrations` table (the seed's log of every run: action, time, checksum,
-//! who, which tool version).
+//! What the database has, in three tables: Diesel's
+//! `__diesel_schema_migrations` (what is applied, shared with `diesel
+//! migration run`), the Node.js runner's `migrations` (one row per
+//! migration, shared with that runner: see [`crate::node_history`]) and our
+//! `bxm_migration_actions` (every apply, force, skip, revert, repair and
+//! adoption: who, when, which tool version, checksum, duration, outcome,
+//! backup).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -14,11 +17,12 @@ use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use crate::catalog::Catalog;
 use crate::connection::{self, AnyConnection, Conn, TextValue};
 use crate::error::{Error, Result};
+use crate::node_history::{self, NodeRow};
 
 diesel::table! {
-    /// Our history log. `executed_at` is read through a per-backend
+    /// Our action log. `executed_at` is read through a per-backend
     /// expression (see `TimeFormat`) and written by its column default.
-    migrations (id) {
+    bxm_migration_actions (id) {
         id -> BigInt,
         version -> Text,
         name -> Text,
@@ -40,7 +44,10 @@ diesel::table! {
     }
 }
 
-/// The columns our table has, in order; another shape means it is not ours.
+/// Our action log's name, kept out of `diesel print-schema` and of `verify`.
+pub const ACTIONS_TABLE: &str = "bxm_migration_actions";
+
+/// The columns our log has, in order; another shape means it is not ours.
 const COLUMNS: [&str; 12] = [
     "id",
     "version",
@@ -57,12 +64,12 @@ const COLUMNS: [&str; 12] = [
 ];
 
 const POSTGRES_DDL: &str = "
-CREATE TABLE IF NOT EXISTS migrations (
+CREATE TABLE IF NOT EXISTS bxm_migration_actions (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     version text NOT NULL,
     name text NOT NULL,
-    action text NOT NULL CONSTRAINT chk_migrations_action
-        CHECK (action IN ('apply', 'force', 'skip', 'revert', 'repair')),
+    action text NOT NULL CONSTRAINT chk_bxm_migration_actions_action
+        CHECK (action IN ('apply', 'force', 'skip', 'revert', 'repair', 'adopt')),
     success boolean NOT NULL DEFAULT true,
     executed_at timestamptz NOT NULL DEFAULT now(),
     execution_time_ms bigint,
@@ -72,17 +79,19 @@ CREATE TABLE IF NOT EXISTS migrations (
     error text,
     backup_path text
 );
-CREATE INDEX IF NOT EXISTS idx_migrations_executed_at ON migrations (executed_at);
+CREATE INDEX IF NOT EXISTS idx_bxm_migration_actions_executed_at
+    ON bxm_migration_actions (executed_at);
 ";
 
 const SQLITE_DDL: &str = "
-CREATE TABLE IF NOT EXISTS migrations (
+CREATE TABLE IF NOT EXISTS bxm_migration_actions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     version TEXT NOT NULL,
     name TEXT NOT NULL,
-    action TEXT NOT NULL CONSTRAINT chk_migrations_action
-        CHECK (action IN ('apply', 'force', 'skip', 'revert', 'repair')),
-    success INTEGER NOT NULL DEFAULT 1 CONSTRAINT chk_migrations_success CHECK (success IN (0, 1)),
+    action TEXT NOT NULL CONSTRAINT chk_bxm_migration_actions_action
+        CHECK (action IN ('apply', 'force', 'skip', 'revert', 'repair', 'adopt')),
+    success INTEGER NOT NULL DEFAULT 1
+        CONSTRAINT chk_bxm_migration_actions_success CHECK (success IN (0, 1)),
     executed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     execution_time_ms INTEGER,
     checksum TEXT,
@@ -91,7 +100,8 @@ CREATE TABLE IF NOT EXISTS migrations (
     error TEXT,
     backup_path TEXT
 );
-CREATE INDEX IF NOT EXISTS idx_migrations_executed_at ON migrations (executed_at);
+CREATE INDEX IF NOT EXISTS idx_bxm_migration_actions_executed_at
+    ON bxm_migration_actions (executed_at);
 ";
 
 /// What a history row records.
@@ -103,6 +113,9 @@ pub enum Action {
     Revert,
     /// A person accepted the database and files as they are (`repair`).
     Repair,
+    /// Recorded as applied after checking that its objects exist (a
+    /// database the Node.js runner migrated, or `adopt --baseline`).
+    Adopt,
 }
 
 impl Action {
@@ -113,6 +126,7 @@ impl Action {
             Action::Skip => "skip",
             Action::Revert => "revert",
             Action::Repair => "repair",
+            Action::Adopt => "adopt",
         }
     }
 }
@@ -131,10 +145,20 @@ pub struct HistoryRow {
     pub error: Option<String>,
 }
 
+/// The error a migration outside a transaction records before it starts,
+/// replaced by its real outcome when it ends: left alone, it means the run
+/// was interrupted — or, while another runner holds the lock, still going.
+pub const STARTED: &str = "started outside a transaction and did not finish (interrupted?)";
+
 impl HistoryRow {
+    /// Whether this is a "started" row of a migration outside a transaction.
+    pub fn is_started(&self) -> bool {
+        !self.success && self.error.as_deref() == Some(STARTED)
+    }
+
     /// Whether this row, as the newest of its version, means "applied".
     pub fn says_applied(&self) -> bool {
-        self.success && ["apply", "force", "repair"].contains(&self.action.as_str())
+        self.success && ["apply", "force", "repair", "adopt"].contains(&self.action.as_str())
     }
 }
 
@@ -146,6 +170,8 @@ pub struct DbState {
     pub applied: BTreeMap<String, String>,
     /// Our log, oldest first.
     pub history: Vec<HistoryRow>,
+    /// The Node.js runner's `migrations` rows, by version.
+    pub node: BTreeMap<String, NodeRow>,
     /// Per version, where its newest rows of each kind are in `history`
     /// (so lookups stay O(1) with thousands of migrations).
     newest: HashMap<String, Newest>,
@@ -153,9 +179,13 @@ pub struct DbState {
     /// applied but Diesel's record does not list (reverted by `diesel
     /// migration revert` if gone, a hand-deleted record if present).
     pub present_tables: BTreeSet<String>,
-    /// Whether our `migrations` table and Diesel's table exist yet.
-    has_history_table: bool,
-    has_diesel_table: bool,
+    /// With no history at all: the migrations' tables that exist anyway
+    /// (a schema restored without its history, or made by hand).
+    pub unrecorded_tables: Vec<String>,
+    /// Whether another runner holds the migration lock (read by `status`
+    /// only: a run reads the state under the lock itself).
+    pub lock_held_elsewhere: bool,
+    tables: Tables,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -163,15 +193,30 @@ struct Newest {
     any: Option<usize>,
     /// The newest successful apply or force.
     run: Option<usize>,
-    /// The newest row that means "applied" (apply, force or repair).
+    /// The newest row that means "applied" (apply, force, repair or adopt).
     applied: Option<usize>,
 }
 
 impl DbState {
-    fn new(
-        tables: &Tables,
+    /// The state from plain values (the tracking tables exist when given).
+    pub fn new(
         applied: BTreeMap<String, String>,
         history: Vec<HistoryRow>,
+        node: BTreeMap<String, NodeRow>,
+    ) -> DbState {
+        let tables = Tables {
+            actions: Some(COLUMNS.iter().map(|c| c.to_string()).collect()),
+            diesels: true,
+            node: Some(node_history::Columns::default()),
+        };
+        DbState::from_tables(tables, applied, history, node)
+    }
+
+    fn from_tables(
+        tables: Tables,
+        applied: BTreeMap<String, String>,
+        history: Vec<HistoryRow>,
+        node: BTreeMap<String, NodeRow>,
     ) -> DbState {
         let mut newest: HashMap<String, Newest> = HashMap::new();
         for (i, row) in history.iter().enumerate() {
@@ -179,7 +224,7 @@ impl DbState {
             slot.any = Some(i);
             if row.says_applied() {
                 slot.applied = Some(i);
-                if row.action != Action::Repair.as_str() {
+                if [Action::Apply.as_str(), Action::Force.as_str()].contains(&row.action.as_str()) {
                     slot.run = Some(i);
                 }
             }
@@ -187,15 +232,34 @@ impl DbState {
         DbState {
             applied,
             history,
+            node,
             newest,
-            present_tables: BTreeSet::new(),
-            has_history_table: tables.ours.is_some(),
-            has_diesel_table: tables.diesels,
+            tables,
+            ..DbState::default()
         }
     }
 
     pub fn is_applied(&self, version: &str) -> bool {
         self.applied.contains_key(version)
+    }
+
+    /// Whether nothing at all records any migration (a new database, or a
+    /// schema without its history).
+    pub fn has_no_history(&self) -> bool {
+        self.applied.is_empty() && self.history.is_empty() && self.node.is_empty()
+    }
+
+    /// The Node.js runner's row for `version`.
+    pub fn node_row(&self, version: &str) -> Option<&NodeRow> {
+        self.node.get(version)
+    }
+
+    /// Done according to the Node.js runner only: not in Diesel's record,
+    /// never applied by this binary. The next run checks and adopts it.
+    pub fn adoptable(&self, version: &str) -> bool {
+        !self.is_applied(version)
+            && self.node_row(version).is_some_and(|r| r.success)
+            && self.row(version, |n| n.applied).is_none()
     }
 
     fn row(&self, version: &str, pick: impl Fn(&Newest) -> Option<usize>) -> Option<&HistoryRow> {
@@ -215,7 +279,7 @@ impl DbState {
         self.row(version, |n| n.run)
     }
 
-    /// The checksum recorded by the newest apply, force or repair of `version`.
+    /// The checksum recorded by the newest apply, force, repair or adoption of `version`.
     pub fn latest_checksum(&self, version: &str) -> Option<&str> {
         self.row(version, |n| n.applied)
             .and_then(|r| r.checksum.as_deref())
@@ -224,6 +288,12 @@ impl DbState {
     /// Versions with any history row.
     pub fn logged_versions(&self) -> impl Iterator<Item = &str> {
         self.newest.keys().map(String::as_str)
+    }
+
+    /// Which columns of the Node runner's table can be written once the
+    /// tracking tables exist.
+    pub fn node_columns(&self) -> node_history::Columns {
+        node_history::after_ddl(self.tables.node)
     }
 }
 
@@ -255,51 +325,66 @@ struct TableColumn {
     tbl: String,
     #[diesel(sql_type = Text)]
     col: String,
+    #[diesel(sql_type = Text)]
+    type_name: String,
+    #[diesel(sql_type = Bool)]
+    optional: bool,
 }
 
-/// Which of the two tracking tables exist, and the columns of `migrations`.
+/// Which tracking tables exist, with what we need to know of each.
+#[derive(Debug, Default)]
 struct Tables {
-    ours: Option<Vec<String>>,
+    /// Our log's columns, when it exists.
+    actions: Option<Vec<String>>,
     diesels: bool,
+    /// The Node runner's table, when it exists (already checked).
+    node: Option<node_history::Columns>,
 }
 
 fn existing_tables(conn: &mut AnyConnection) -> Result<Tables> {
-    let query = match &*conn {
-        AnyConnection::Pg(_) => {
-            "SELECT c.relname::text AS tbl, a.attname::text AS col \
-             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
-             WHERE c.oid IN (to_regclass('migrations'), to_regclass('__diesel_schema_migrations')) \
-               AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"
-        }
-        AnyConnection::Sqlite(_) => {
-            "SELECT m.name AS tbl, p.name AS col \
-             FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-             WHERE m.type = 'table' AND m.name IN ('migrations', '__diesel_schema_migrations') \
-             ORDER BY m.name, p.cid"
-        }
+    let postgres = matches!(conn, AnyConnection::Pg(_));
+    let query = if postgres {
+        "SELECT c.relname::text AS tbl, a.attname::text AS col, \
+         format_type(a.atttypid, a.atttypmod) AS type_name, \
+         (NOT a.attnotnull OR a.atthasdef) AS optional \
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+         WHERE c.oid IN (to_regclass('migrations'), to_regclass('__diesel_schema_migrations'), \
+           to_regclass('bxm_migration_actions')) \
+           AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"
+    } else {
+        "SELECT m.name AS tbl, p.name AS col, lower(p.type) AS type_name, \
+         (p.\"notnull\" = 0 OR p.dflt_value IS NOT NULL OR p.pk > 0) AS optional \
+         FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+         WHERE m.type = 'table' \
+           AND m.name IN ('migrations', '__diesel_schema_migrations', 'bxm_migration_actions') \
+         ORDER BY m.name, p.cid"
     };
     let rows = diesel::sql_query(query)
         .load::<TableColumn>(conn)
         .map_err(|e| Error::from_db("reading the tracking tables", &e))?;
-    let ours: Vec<String> = rows
-        .iter()
-        .filter(|r| r.tbl == "migrations")
-        .map(|r| r.col.clone())
-        .collect();
-    Ok(Tables {
-        diesels: rows.iter().any(|r| r.tbl == "__diesel_schema_migrations"),
-        ours: (!ours.is_empty()).then_some(ours),
-    })
-}
-
-fn check_shape(columns: &[String]) -> Result<()> {
-    if columns.iter().map(String::as_str).eq(COLUMNS) {
-        Ok(())
-    } else {
-        Err(Error::ForeignHistoryTable {
-            columns: columns.join(", "),
+    let columns_of = |table: &'static str| rows.iter().filter(move |r| r.tbl == table);
+    let actions: Vec<String> = columns_of(ACTIONS_TABLE).map(|r| r.col.clone()).collect();
+    let node: Vec<node_history::FoundColumn> = columns_of("migrations")
+        .map(|r| node_history::FoundColumn {
+            name: r.col.clone(),
+            type_name: r.type_name.clone(),
+            optional: r.optional,
         })
+        .collect();
+    if !actions.is_empty() && !actions.iter().map(String::as_str).eq(COLUMNS) {
+        return Err(Error::ForeignHistoryTable {
+            columns: format!("{ACTIONS_TABLE}: {}", actions.join(", ")),
+        });
     }
+    Ok(Tables {
+        diesels: columns_of("__diesel_schema_migrations").next().is_some(),
+        node: if node.is_empty() {
+            None
+        } else {
+            Some(node_history::check_shape(&node, postgres)?)
+        },
+        actions: (!actions.is_empty()).then_some(actions),
+    })
 }
 
 /// Reads what the database has without changing it (a fresh database simply
@@ -324,24 +409,38 @@ fn read_state_now(conn: &mut AnyConnection, catalog: &Catalog) -> Result<DbState
             .into_iter()
             .collect();
     }
-    if let Some(columns) = &tables.ours {
-        check_shape(columns)?;
-        history = migrations::table
+    if tables.actions.is_some() {
+        history = bxm_migration_actions::table
             .select((
-                migrations::version,
-                migrations::name,
-                migrations::action,
-                migrations::success,
+                bxm_migration_actions::version,
+                bxm_migration_actions::name,
+                bxm_migration_actions::action,
+                bxm_migration_actions::success,
                 sql::<Text>(format.executed_at),
-                migrations::execution_time_ms,
-                migrations::checksum,
-                migrations::error,
+                bxm_migration_actions::execution_time_ms,
+                bxm_migration_actions::checksum,
+                bxm_migration_actions::error,
             ))
-            .order(migrations::id.asc())
+            .order(bxm_migration_actions::id.asc())
             .load::<HistoryRow>(conn)
-            .map_err(|e| Error::from_db("reading the migrations history", &e))?;
+            .map_err(|e| Error::from_db("reading the migration history", &e))?;
     }
-    let mut state = DbState::new(&tables, applied, history);
+    let node = match tables.node {
+        Some(_) => node_history::read_rows(conn)?,
+        None => BTreeMap::new(),
+    };
+    let mut state = DbState::from_tables(tables, applied, history, node);
+    if state.has_no_history() {
+        let owned: Vec<&str> = catalog
+            .entries()
+            .iter()
+            .flat_map(|e| e.tables.iter().map(String::as_str))
+            .collect();
+        if !owned.is_empty() {
+            state.unrecorded_tables = tables_present(conn, &owned)?.into_iter().collect();
+        }
+        return Ok(state);
+    }
     let unrecorded: Vec<&str> = catalog
         .entries()
         .iter()
@@ -381,19 +480,22 @@ fn tables_present(conn: &mut AnyConnection, names: &[&str]) -> Result<BTreeSet<S
         .collect())
 }
 
-/// Creates whichever tracking table `state` found missing (`read_state`
-/// has already refused a foreign `migrations`). Both statements are
-/// IF NOT EXISTS, so a concurrent runner creating them first is harmless.
+/// Creates whichever tracking table `state` found missing, and adds the two
+/// later Node columns we write to a Node table that lacks them (`read_state`
+/// has already refused tables of another shape). Runs under the migration
+/// lock, so no other runner of ours races it.
 pub fn ensure_tables(conn: &mut Conn, state: &DbState) -> Result<()> {
-    if !state.has_history_table {
-        let ddl = match &**conn {
-            AnyConnection::Pg(_) => POSTGRES_DDL,
-            AnyConnection::Sqlite(_) => SQLITE_DDL,
-        };
+    let postgres = matches!(&**conn, AnyConnection::Pg(_));
+    if state.tables.actions.is_none() {
+        let ddl = if postgres { POSTGRES_DDL } else { SQLITE_DDL };
         conn.batch_execute(ddl)
-            .map_err(|e| Error::from_db("creating the migrations history table", &e))?;
+            .map_err(|e| Error::from_db("creating the migration history table", &e))?;
     }
-    if !state.has_diesel_table {
+    if let Some(ddl) = node_history::ddl(state.tables.node, postgres) {
+        conn.batch_execute(&ddl)
+            .map_err(|e| Error::from_db("creating or completing the migrations table", &e))?;
+    }
+    if !state.tables.diesels {
         (**conn)
             .setup()
             .map_err(|e| Error::from_db("creating __diesel_schema_migrations", &e))?;
@@ -401,68 +503,150 @@ pub fn ensure_tables(conn: &mut Conn, state: &DbState) -> Result<()> {
     Ok(())
 }
 
-/// One row to append to our history.
+/// One row of our log, and what the Node runner's table records of it.
 pub struct Record<'a> {
     pub version: &'a str,
     pub name: &'a str,
+    /// The Node runner's `name` and `description`.
+    pub title: &'a str,
+    pub description: Option<&'a str>,
     pub action: Action,
     pub success: bool,
     pub execution_time_ms: Option<i64>,
     pub checksum: Option<&'a str>,
+    /// The database user (our log).
     pub executed_by: &'a str,
+    /// The operating-system user (the Node runner's `executed_by`).
+    pub os_user: &'a str,
     pub error: Option<&'a str>,
     pub backup_path: Option<&'a str>,
 }
 
-/// Appends a row; called inside the migration's own transaction.
-pub fn record(conn: &mut AnyConnection, rec: &Record<'_>) -> QueryResult<()> {
-    diesel::insert_into(migrations::table)
-        .values((
-            migrations::version.eq(rec.version),
-            migrations::name.eq(rec.name),
-            migrations::action.eq(rec.action.as_str()),
-            migrations::success.eq(rec.success),
-            migrations::execution_time_ms.eq(rec.execution_time_ms),
-            migrations::checksum.eq(rec.checksum),
-            migrations::executed_by.eq(rec.executed_by),
-            migrations::tool_version.eq(env!("CARGO_PKG_VERSION")),
-            migrations::error.eq(rec.error),
-            migrations::backup_path.eq(rec.backup_path),
-        ))
-        .execute(conn)
-        .map(drop)
+/// What a step changes in Diesel's record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DieselChange {
+    Keep,
+    Add,
+    Remove,
 }
 
-/// Diesel's record and our row in one statement on PostgreSQL: one round
-/// trip less per migration, which is most of our overhead over plain psql
-/// when applying hundreds of small migrations.
-const RECORD_APPLIED_POSTGRES: &str = "\
-WITH recorded AS (INSERT INTO __diesel_schema_migrations (version) VALUES ($1)) \
-INSERT INTO migrations (version, name, action, success, execution_time_ms, checksum, \
-executed_by, tool_version, error, backup_path) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+/// What a step changes in the Node runner's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeChange {
+    Keep,
+    /// Its upsert: this outcome, now.
+    Upsert,
+    /// Not applied any more: the Node runner must not find it done.
+    Remove,
+}
 
-/// Adds `version` to Diesel's record and appends our row, in the
-/// migration's own transaction.
-pub fn record_applied(conn: &mut AnyConnection, rec: &Record<'_>) -> QueryResult<()> {
+/// Writes a step's records in the current transaction: our log row, and
+/// the changes to Diesel's record and the Node runner's table. One
+/// statement on PostgreSQL (the round trips are most of our overhead over
+/// plain psql when applying hundreds of small migrations).
+pub fn write(
+    conn: &mut AnyConnection,
+    node: node_history::Columns,
+    rec: &Record<'_>,
+    diesel: DieselChange,
+    node_change: NodeChange,
+) -> QueryResult<()> {
     match conn {
-        AnyConnection::Pg(pg) => diesel::sql_query(RECORD_APPLIED_POSTGRES)
+        AnyConnection::Pg(pg) => {
+            let mut parts = Vec::new();
+            match diesel {
+                DieselChange::Add => parts.push(
+                    "d AS (INSERT INTO __diesel_schema_migrations (version) VALUES ($1))"
+                        .to_string(),
+                ),
+                DieselChange::Remove => parts.push(
+                    "d AS (DELETE FROM __diesel_schema_migrations WHERE version = $1)".to_string(),
+                ),
+                DieselChange::Keep => {}
+            }
+            match node_change {
+                NodeChange::Upsert => parts.push(format!(
+                    "n AS ({})",
+                    node_history::upsert_sql(node, true, |n| format!("${n}"))
+                )),
+                NodeChange::Remove => {
+                    parts.push("n AS (DELETE FROM migrations WHERE id = $1)".to_string())
+                }
+                NodeChange::Keep => {}
+            }
+            let with = if parts.is_empty() {
+                String::new()
+            } else {
+                format!("WITH {} ", parts.join(", "))
+            };
+            diesel::sql_query(format!(
+                "{with}INSERT INTO bxm_migration_actions (version, name, action, success, \
+                 execution_time_ms, checksum, executed_by, tool_version, error, backup_path) \
+                 VALUES ($1, $8, $9, $4, $6, $10, $11, $12, $5, $13)"
+            ))
             .bind::<Text, _>(rec.version)
+            .bind::<Text, _>(rec.title)
+            .bind::<Nullable<Text>, _>(rec.description)
+            .bind::<Bool, _>(rec.success)
+            .bind::<Nullable<Text>, _>(rec.error)
+            .bind::<Nullable<BigInt>, _>(rec.execution_time_ms)
+            .bind::<Text, _>(rec.os_user)
             .bind::<Text, _>(rec.name)
             .bind::<Text, _>(rec.action.as_str())
-            .bind::<Bool, _>(rec.success)
-            .bind::<Nullable<BigInt>, _>(rec.execution_time_ms)
             .bind::<Nullable<Text>, _>(rec.checksum)
             .bind::<Text, _>(rec.executed_by)
             .bind::<Text, _>(env!("CARGO_PKG_VERSION"))
-            .bind::<Nullable<Text>, _>(rec.error)
             .bind::<Nullable<Text>, _>(rec.backup_path)
             .execute(pg)
-            .map(drop),
+            .map(drop)
+        }
         AnyConnection::Sqlite(_) => {
-            mark_applied(conn, rec.version)?;
+            match diesel {
+                DieselChange::Add => mark_applied(conn, rec.version)?,
+                DieselChange::Remove => unmark_applied(conn, rec.version)?,
+                DieselChange::Keep => {}
+            }
+            match node_change {
+                NodeChange::Upsert => {
+                    diesel::sql_query(node_history::upsert_sql(node, false, |n| format!("?{n}")))
+                        .bind::<Text, _>(rec.version)
+                        .bind::<Text, _>(rec.title)
+                        .bind::<Nullable<Text>, _>(rec.description)
+                        .bind::<Bool, _>(rec.success)
+                        .bind::<Nullable<Text>, _>(rec.error)
+                        .bind::<Nullable<BigInt>, _>(rec.execution_time_ms)
+                        .bind::<Text, _>(rec.os_user)
+                        .execute(conn)?;
+                }
+                NodeChange::Remove => {
+                    diesel::sql_query("DELETE FROM migrations WHERE id = ?")
+                        .bind::<Text, _>(rec.version)
+                        .execute(conn)?;
+                }
+                NodeChange::Keep => {}
+            }
             record(conn, rec)
         }
     }
+}
+
+/// Appends a row to our log only.
+fn record(conn: &mut AnyConnection, rec: &Record<'_>) -> QueryResult<()> {
+    diesel::insert_into(bxm_migration_actions::table)
+        .values((
+            bxm_migration_actions::version.eq(rec.version),
+            bxm_migration_actions::name.eq(rec.name),
+            bxm_migration_actions::action.eq(rec.action.as_str()),
+            bxm_migration_actions::success.eq(rec.success),
+            bxm_migration_actions::execution_time_ms.eq(rec.execution_time_ms),
+            bxm_migration_actions::checksum.eq(rec.checksum),
+            bxm_migration_actions::executed_by.eq(rec.executed_by),
+            bxm_migration_actions::tool_version.eq(env!("CARGO_PKG_VERSION")),
+            bxm_migration_actions::error.eq(rec.error),
+            bxm_migration_actions::backup_path.eq(rec.backup_path),
+        ))
+        .execute(conn)
+        .map(drop)
 }
 
 /// Whether Diesel's record lists `version` now; asked again inside each
@@ -475,11 +659,17 @@ pub fn is_recorded(conn: &mut AnyConnection, version: &str) -> QueryResult<bool>
     .get_result(conn)
 }
 
-/// Adds `version` to Diesel's record (`repair` of a migration a person
-/// completed by hand).
-pub fn mark_applied(conn: &mut AnyConnection, version: &str) -> QueryResult<()> {
+fn mark_applied(conn: &mut AnyConnection, version: &str) -> QueryResult<()> {
     diesel::insert_into(__diesel_schema_migrations::table)
         .values(__diesel_schema_migrations::version.eq(version))
         .execute(conn)
         .map(drop)
+}
+
+fn unmark_applied(conn: &mut AnyConnection, version: &str) -> QueryResult<()> {
+    diesel::delete(
+        __diesel_schema_migrations::table.filter(__diesel_schema_migrations::version.eq(version)),
+    )
+    .execute(conn)
+    .map(drop)
 }

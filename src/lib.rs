@@ -10,11 +10,13 @@
 //! - [`connection`]: the pooled connection, session settings, transactions,
 //!   connection errors.
 //! - [`lock`]: one runner at a time (PostgreSQL advisory lock, polled).
-//! - [`history`]: what the database has (Diesel's table and our `migrations` log).
+//! - [`history`]: what the database has (Diesel's record, the `migrations` table, our action log).
+//! - [`node_history`]: the Node.js runner's `migrations` table, shared with that runner.
 //! - [`plan`]: what a run will do and what `status` shows, as pure values.
 //! - [`runner`]: applies a plan through Diesel's migrations, one transaction each.
 //! - [`report`]: what people read (progress lines, dry-run plan, status).
 //! - [`backup`]: `--backup` (pg_dump / VACUUM INTO) and the recommendation.
+//! - [`sqltext`]: the statements a migration file holds (transaction control, empty files).
 //! - [`signals`]: Ctrl-C and SIGTERM end the run cleanly (exit 130 / 143).
 //! - [`error`]: every failure and its exit code.
 //! - [`schema`]: Diesel's `table!` definitions of the BuildXpert schema.
@@ -30,11 +32,13 @@ pub mod directory;
 pub mod error;
 pub mod history;
 pub mod lock;
+pub mod node_history;
 pub mod plan;
 pub mod report;
 pub mod runner;
 pub mod schema;
 pub mod signals;
+pub mod sqltext;
 
 pub use commands::{execute, init_logging};
 pub use error::{Error, Result};

@@ -1,18 +1,24 @@
 //! One runner at a time. PostgreSQL: a session-level advisory lock, taken by
 //! polling `pg_try_advisory_lock` with backoff — a blocking
 //! `pg_advisory_lock` would deadlock against CREATE INDEX CONCURRENTLY run by
-//! the lock holder. SQLite: every migration's transaction begins IMMEDIATE
-//! and waits up to the busy timeout (see `connection`), and re-checks
-//! Diesel's record inside it, so no session lock is needed.
+//! the lock holder. SQLite has no session lock: an OS file lock on
+//! `<database>.lock` beside the file plays that part (released by the
+//! kernel when the process ends, however it ends), and each migration's
+//! transaction still begins IMMEDIATE and re-checks Diesel's record, for
+//! writers that are not us (`diesel migration run`).
 
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 
+use crate::config::Target;
 use crate::connection::{AnyConnection, Conn, TextValue};
 use crate::error::{Error, Result};
+use crate::node_history;
 
 /// The advisory lock key: "bxmigrat" in ASCII. Advisory locks are per
 /// database, so runners on different databases never wait for each other.
@@ -27,40 +33,152 @@ const MAX_POLL: Duration = Duration::from_secs(1);
 /// session, which releases it too.)
 pub fn with_lock<T>(
     conn: &mut Conn,
+    target: &Target,
     wait: Duration,
     f: impl FnOnce(&mut Conn) -> Result<T>,
 ) -> Result<T> {
     if matches!(&**conn, AnyConnection::Sqlite(_)) {
+        let _held = match target.sqlite_file() {
+            Some(file) => Some(acquire_file(&lock_file(&file), wait)?),
+            None => None, // in memory: no other process can see it
+        };
         return f(conn);
     }
-    acquire(conn, wait)?;
+    let deadline = Instant::now() + wait;
+    acquire(conn, LOCK_KEY, deadline, wait)?;
+    // The Node.js runner's key too, so the two runners never migrate at once
+    // during a switch (it refuses to start while we hold it; we wait for it).
+    if let Err(e) = acquire(conn, node_history::LOCK_KEY, deadline, wait) {
+        let _ = call_lock_function(
+            conn,
+            "pg_advisory_unlock",
+            LOCK_KEY,
+            "releasing the migration lock",
+        );
+        return Err(e);
+    }
     let result = f(conn);
-    let released = call_lock_function(conn, "pg_advisory_unlock", "releasing the migration lock");
+    let released = [node_history::LOCK_KEY, LOCK_KEY].map(|key| {
+        call_lock_function(
+            conn,
+            "pg_advisory_unlock",
+            key,
+            "releasing the migration lock",
+        )
+    });
     let value = result?;
-    released?;
+    for outcome in released {
+        outcome?;
+    }
     Ok(value)
 }
 
-fn acquire(conn: &mut Conn, wait: Duration) -> Result<()> {
+/// Polls for the advisory lock `key` until `deadline`.
+fn acquire(conn: &mut Conn, key: i64, deadline: Instant, wait: Duration) -> Result<()> {
     let started = Instant::now();
     let mut delay = Duration::from_millis(50);
     let mut announced = false;
-    while !call_lock_function(conn, "pg_try_advisory_lock", "taking the migration lock")? {
+    while !call_lock_function(
+        conn,
+        "pg_try_advisory_lock",
+        key,
+        "taking the migration lock",
+    )? {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::LockTimeout {
+                holder: format!("{}; waited {}s", holder(conn, key)?, wait.as_secs()),
+            });
+        }
+        if !announced && started.elapsed() >= ANNOUNCE_AFTER {
+            log::warn!(
+                "waiting for the migration lock, held by {}",
+                holder(conn, key)?
+            );
+            announced = true;
+        }
+        sleep(delay.min(left));
+        delay = (delay * 2).min(MAX_POLL);
+    }
+    log::debug!("migration lock {key} taken after {:?}", started.elapsed());
+    Ok(())
+}
+
+/// The SQLite runners' lock file for `database`.
+pub fn lock_file(database: &Path) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Takes the exclusive lock on `path` (created if missing), polling with
+/// backoff for at most `wait`; the lock lasts as long as the returned file.
+fn acquire_file(path: &Path, wait: Duration) -> Result<File> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::Permission {
+            doing: format!("while creating the lock file {}", path.display()),
+            message: e.to_string(),
+            hint: "Make the SQLite file's directory writable by this user".to_string(),
+        })?;
+    let started = Instant::now();
+    let mut delay = Duration::from_millis(50);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(e)) => {
+                return Err(Error::Database {
+                    doing: format!("locking {}", path.display()),
+                    message: e.to_string(),
+                });
+            }
+        }
         let waited = started.elapsed();
         if waited >= wait {
             return Err(Error::LockTimeout {
-                holder: format!("{}; waited {}s", holder(conn)?, wait.as_secs()),
+                holder: format!(
+                    "another process holds {}; waited {}s",
+                    path.display(),
+                    wait.as_secs()
+                ),
             });
-        }
-        if !announced && waited >= ANNOUNCE_AFTER {
-            log::warn!("waiting for the migration lock, held by {}", holder(conn)?);
-            announced = true;
         }
         sleep(delay.min(wait - waited));
         delay = (delay * 2).min(MAX_POLL);
     }
-    log::debug!("migration lock taken after {:?}", started.elapsed());
-    Ok(())
+}
+
+/// Whether another runner holds the lock now (for `status`, which takes
+/// no lock and never creates the file).
+pub fn held_elsewhere(conn: &mut AnyConnection, target: &Target) -> Result<bool> {
+    match conn {
+        AnyConnection::Pg(pg) => diesel::sql_query(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted \
+             AND l.objsubid = 1 AND l.pid <> pg_backend_pid() \
+             AND ((l.classid::bigint = ($1 >> 32) AND l.objid::bigint = ($1 & 4294967295)) \
+               OR (l.classid::bigint = ($2 >> 32) AND l.objid::bigint = ($2 & 4294967295))) \
+             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())) \
+             AS ok",
+        )
+        .bind::<BigInt, _>(LOCK_KEY)
+        .bind::<BigInt, _>(node_history::LOCK_KEY)
+        .get_result::<Answer>(pg)
+        .map(|a| a.ok)
+        .map_err(|e| Error::from_db("checking the migration lock", &e)),
+        AnyConnection::Sqlite(_) => {
+            let Some(file) = target.sqlite_file() else {
+                return Ok(false);
+            };
+            Ok(match File::open(lock_file(&file)) {
+                Ok(lock) => matches!(lock.try_lock_shared(), Err(TryLockError::WouldBlock)),
+                Err(_) => false,
+            })
+        }
+    }
 }
 
 #[derive(QueryableByName)]
@@ -69,16 +187,16 @@ struct Answer {
     ok: bool,
 }
 
-fn call_lock_function(conn: &mut Conn, function: &str, doing: &str) -> Result<bool> {
+fn call_lock_function(conn: &mut Conn, function: &str, key: i64, doing: &str) -> Result<bool> {
     diesel::sql_query(format!("SELECT {function}($1) AS ok"))
-        .bind::<BigInt, _>(LOCK_KEY)
+        .bind::<BigInt, _>(key)
         .get_result::<Answer>(&mut **conn)
         .map(|a| a.ok)
         .map_err(|e| Error::from_db(doing, &e))
 }
 
-/// Who holds the lock: pid, application and since when.
-fn holder(conn: &mut Conn) -> Result<String> {
+/// Who holds the lock `key`: pid, application and since when.
+fn holder(conn: &mut Conn, key: i64) -> Result<String> {
     let who = diesel::sql_query(
         "SELECT format('pid %s, application %L, connected since %s, last query at %s', \
          l.pid, coalesce(a.application_name, ''), \
@@ -89,12 +207,17 @@ fn holder(conn: &mut Conn) -> Result<String> {
            AND l.classid::bigint = ($1 >> 32) AND l.objid::bigint = ($1 & 4294967295) \
            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
     )
-    .bind::<BigInt, _>(LOCK_KEY)
+    .bind::<BigInt, _>(key)
     .load::<TextValue>(&mut **conn)
     .map_err(|e| Error::from_db("finding the lock holder", &e))?;
-    Ok(who
+    let who = who
         .into_iter()
         .next()
         .map(|h| h.value)
-        .unwrap_or_else(|| "a session that has just released it".to_string()))
+        .unwrap_or_else(|| "a session that has just released it".to_string());
+    Ok(if key == node_history::LOCK_KEY {
+        format!("the Node.js runner's lock {key}: {who}")
+    } else {
+        who
+    })
 }

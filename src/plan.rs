@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::catalog::{Catalog, Entry};
 use crate::error::{Error, Result};
 use crate::history::{Action, DbState};
+use crate::sqltext;
 
 /// A migration's state as `status` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -22,6 +23,8 @@ pub enum State {
     Modified,
     /// A migration outside a transaction failed half-way.
     Failed,
+    /// A migration outside a transaction another runner is applying now.
+    Running,
     /// Our history says applied, Diesel's record does not (edited by hand).
     Inconsistent,
     /// Applied according to the database, but not contained in this binary.
@@ -36,6 +39,7 @@ impl State {
             State::Skipped => "skipped",
             State::Modified => "modified",
             State::Failed => "failed",
+            State::Running => "running",
             State::Inconsistent => "inconsistent",
             State::Unknown => "unknown",
         }
@@ -45,15 +49,23 @@ impl State {
 /// The state of a known migration.
 pub fn state_of(entry: &Entry, db: &DbState) -> State {
     let latest = db.latest(&entry.version);
-    // A failure outside a transaction is what matters most, recorded or not.
-    if latest.is_some_and(|row| !row.success) {
-        return State::Failed;
+    // A failure outside a transaction is what matters most, recorded or not
+    // — unless it is the "started" row of a runner still holding the lock.
+    if let Some(row) = latest.filter(|row| !row.success) {
+        return if row.is_started() && db.lock_held_elsewhere {
+            State::Running
+        } else {
+            State::Failed
+        };
     }
     if db.is_applied(&entry.version) {
         match db.latest_checksum(&entry.version) {
             Some(recorded) if recorded != entry.checksum => State::Modified,
             _ => State::Applied,
         }
+    } else if db.adoptable(&entry.version) {
+        // Done by the Node.js runner; the next run checks and adopts it.
+        State::Applied
     } else {
         match latest {
             Some(row)
@@ -65,8 +77,34 @@ pub fn state_of(entry: &Entry, db: &DbState) -> State {
             // A skip recorded while the migration was optional does not
             // excuse it once a later release makes it required.
             Some(row) if entry.optional && row.action == Action::Skip.as_str() => State::Skipped,
+            _ if db.node_row(&entry.version).is_some_and(|r| !r.success) => State::Failed,
             _ => State::Pending,
         }
+    }
+}
+
+/// A failure our own log recorded (outside a transaction: it may be
+/// half-applied and needs a person). A failure the Node.js runner recorded
+/// is retried by the next run, as that runner does: its SQL is idempotent.
+fn failed_in_our_log(entry: &Entry, db: &DbState) -> bool {
+    db.latest(&entry.version).is_some_and(|r| !r.success)
+}
+
+/// A note on where a state comes from, when it is not this binary's own record.
+pub fn note_of(entry: &Entry, db: &DbState) -> Option<String> {
+    if db.adoptable(&entry.version) {
+        return Some("recorded by the Node.js runner; the next run checks and adopts it".into());
+    }
+    match db.node_row(&entry.version) {
+        Some(row)
+            if !row.success && !db.is_applied(&entry.version) && !failed_in_our_log(entry, db) =>
+        {
+            Some(format!(
+                "failed under the Node.js runner ({}); the next run applies it again",
+                row.error_message.as_deref().unwrap_or("no message")
+            ))
+        }
+        _ => None,
     }
 }
 
@@ -75,10 +113,16 @@ pub fn unknown_versions(catalog: &Catalog, db: &DbState) -> BTreeSet<String> {
     let history_applied = db
         .logged_versions()
         .filter(|v| db.latest(v).is_some_and(|r| r.says_applied()));
+    let node_done = db
+        .node
+        .values()
+        .filter(|r| r.success)
+        .map(|r| r.id.as_str());
     db.applied
         .keys()
         .map(String::as_str)
         .chain(history_applied)
+        .chain(node_done)
         .filter(|v| catalog.get(v).is_none())
         .map(str::to_string)
         .collect()
@@ -105,7 +149,7 @@ pub fn check_integrity(
                     name: entry.name.clone(),
                 });
             }
-            State::Failed => {
+            State::Failed if failed_in_our_log(entry, db) => {
                 return Err(Error::PreviouslyFailed {
                     version: entry.version.clone(),
                     name: entry.name.clone(),
@@ -152,6 +196,12 @@ pub enum Step {
         recorded: bool,
     },
     AlreadyApplied,
+    /// Recorded as applied after its objects were checked (done by the
+    /// Node.js runner, or `adopt --baseline`); `node_recorded` says whether
+    /// the Node runner's table already records it as done.
+    Adopt {
+        node_recorded: bool,
+    },
     /// Left out by `--skip-optional`; `record` is false when the history
     /// already says so, to keep repeated runs from filling it.
     Skip {
@@ -167,6 +217,7 @@ impl Step {
             Step::Force { .. } => Action::Force,
             Step::Revert => Action::Revert,
             Step::Skip { .. } => Action::Skip,
+            Step::Adopt { .. } => Action::Adopt,
             Step::Apply | Step::AlreadyApplied => Action::Apply,
         }
     }
@@ -176,6 +227,7 @@ impl Step {
         match self {
             Step::Force { .. } => "re-run (force)",
             Step::Revert => "reverted",
+            Step::Adopt { .. } => "adopted",
             _ => "applied",
         }
     }
@@ -200,11 +252,21 @@ impl Plan<'_> {
         self.steps.iter().any(|p| p.step.changes_schema())
     }
 
-    /// Whether running it appends history rows (a no-op run writes nothing).
-    pub fn writes_history(&self) -> bool {
+    /// The migrations this plan adopts (their objects are checked first).
+    pub fn adopted(&self) -> Vec<&Entry> {
         self.steps
             .iter()
-            .any(|p| p.step.changes_schema() || p.step == Step::Skip { record: true })
+            .filter(|p| matches!(p.step, Step::Adopt { .. }))
+            .map(|p| p.entry)
+            .collect()
+    }
+
+    /// Whether running it appends history rows (a no-op run writes nothing).
+    pub fn writes_history(&self) -> bool {
+        self.steps.iter().any(|p| {
+            p.step.changes_schema()
+                || matches!(p.step, Step::Skip { record: true } | Step::Adopt { .. })
+        })
     }
 
     /// The steps as comparable values, to notice that a plan changed.
@@ -245,8 +307,13 @@ pub fn plan<'c>(catalog: &'c Catalog, db: &DbState, options: &Options) -> Result
         if options.to.as_ref().is_some_and(|to| &entry.version > to) {
             break;
         }
+        let adopt = db.adoptable(&entry.version) && !options.force;
         let applied = db.is_applied(&entry.version);
-        let step = if entry.optional && options.skip_optional && !applied {
+        let step = if adopt {
+            Step::Adopt {
+                node_recorded: true,
+            }
+        } else if entry.optional && options.skip_optional && !applied {
             let already_said = db
                 .latest(&entry.version)
                 .is_some_and(|r| r.action == Action::Skip.as_str());
@@ -261,7 +328,7 @@ pub fn plan<'c>(catalog: &'c Catalog, db: &DbState, options: &Options) -> Result
             Step::Apply
         };
         match step {
-            Step::Apply | Step::Force { .. } => {
+            Step::Apply | Step::Force { .. } | Step::Adopt { .. } => {
                 check_needs(entry, &available, &left_out)?;
                 available.insert(&entry.version);
             }
@@ -297,6 +364,52 @@ fn check_needs(entry: &Entry, available: &HashSet<&str>, left_out: &HashSet<&str
         missing: missing.join(", "),
         why,
     })
+}
+
+/// Refuses, before anything runs, a plan whose transactional migrations
+/// start or end transactions themselves: a COMMIT inside would make part of
+/// a migration permanent even though the runner then rolls it back.
+pub fn check_runnable(plan: &Plan<'_>) -> Result<()> {
+    for planned in plan.steps.iter().filter(|p| p.step.changes_schema()) {
+        let entry = planned.entry;
+        if !entry.in_transaction {
+            continue;
+        }
+        let (file, sql) = match planned.step {
+            Step::Revert => ("down.sql", entry.down_sql.as_deref().unwrap_or_default()),
+            _ => ("up.sql", entry.up_sql.as_str()),
+        };
+        if let Some(found) = sqltext::transaction_control(sql).into_iter().next() {
+            return Err(Error::TransactionControl {
+                file: format!("{}/{file}", entry.migration.name()),
+                line: found.line,
+                keyword: found.keyword,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `adopt --baseline VERSION`: every migration up to VERSION that is not
+/// applied yet is to be adopted (its objects are checked first).
+pub fn plan_baseline<'c>(catalog: &'c Catalog, db: &DbState, baseline: &str) -> Result<Plan<'c>> {
+    known_version(catalog, baseline)?;
+    let steps = catalog
+        .entries()
+        .iter()
+        .take_while(|e| e.version.as_str() <= baseline)
+        .map(|entry| Planned {
+            entry,
+            step: if db.is_applied(&entry.version) {
+                Step::AlreadyApplied
+            } else {
+                Step::Adopt {
+                    node_recorded: db.node_row(&entry.version).is_some_and(|r| r.success),
+                }
+            },
+        })
+        .collect();
+    Ok(Plan { steps })
 }
 
 /// Which applied migrations a revert takes back.
@@ -377,18 +490,27 @@ pub struct StatusRow {
     /// `None` for an unknown version: the binary cannot tell.
     pub optional: Option<bool>,
     pub state: State,
+    /// RFC 3339 in UTC (the zone is part of the text).
     pub executed_at: Option<String>,
     pub execution_time_ms: Option<i64>,
+    /// Where the state comes from when it is not this binary's own record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Every known migration plus every unknown applied version, in version order.
 pub fn status(catalog: &Catalog, db: &DbState) -> Vec<StatusRow> {
+    // The time it really ran: our run, else the Node runner's, else when
+    // Diesel's record was written.
     let when = |version: &str| {
         let run = db.latest_run(version);
+        let node = db.node_row(version);
         (
             run.map(|r| r.executed_at.clone())
+                .or_else(|| node.and_then(|n| n.executed_at.clone()))
                 .or_else(|| db.applied.get(version).cloned()),
-            run.and_then(|r| r.execution_time_ms),
+            run.and_then(|r| r.execution_time_ms)
+                .or_else(|| node.and_then(|n| n.execution_time_ms)),
         )
     };
     let mut rows: Vec<StatusRow> = catalog
@@ -407,6 +529,7 @@ pub fn status(catalog: &Catalog, db: &DbState) -> Vec<StatusRow> {
                 state,
                 executed_at,
                 execution_time_ms,
+                note: note_of(entry, db),
             }
         })
         .collect();
@@ -416,12 +539,14 @@ pub fn status(catalog: &Catalog, db: &DbState) -> Vec<StatusRow> {
             name: db
                 .latest(&version)
                 .map(|r| r.name.clone())
+                .or_else(|| db.node_row(&version).map(|r| r.name.clone()))
                 .unwrap_or_default(),
             version,
             optional: None,
             state: State::Unknown,
             executed_at,
             execution_time_ms,
+            note: None,
         });
     }
     rows.sort_by(|a, b| a.version.cmp(&b.version));

@@ -3,7 +3,10 @@
 //! or JSON lines), the dry-run plan, and the `status` table or JSON. The
 //! runner never prints directly.
 
-use std::io::Write;
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{ErrorKind, Write};
+use std::os::fd::AsFd;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -25,6 +28,8 @@ pub struct Summary {
     pub skipped: usize,
     pub already_applied: usize,
     pub reverted: usize,
+    /// Recorded as applied after their objects were checked.
+    pub adopted: usize,
     pub elapsed: Duration,
 }
 
@@ -61,7 +66,7 @@ pub trait Reporter {
 }
 
 /// How text output looks: a terminal gets marks, colour and a spinner; a
-/// pipe or `NO_COLOR` gets plain lines.
+/// pipe gets plain lines, and `NO_COLOR` or `TERM=dumb` no escape codes.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Look {
     pub marks: bool,
@@ -70,13 +75,40 @@ pub struct Look {
 }
 
 impl Look {
-    /// Decides from whether stdout is a terminal and `NO_COLOR`.
-    pub fn detect(is_terminal: bool, no_color: bool) -> Look {
+    /// Decides from whether stdout is a terminal and the environment `var`
+    /// reads: a non-empty `NO_COLOR`, or `TERM=dumb` (a terminal that shows
+    /// escape codes as text, like an Emacs shell buffer), turns colour and
+    /// the spinner off.
+    pub fn detect(is_terminal: bool, var: impl Fn(&str) -> Option<OsString>) -> Look {
+        let no_color = var("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let dumb = var("TERM").is_some_and(|v| v == "dumb");
+        let escapes = is_terminal && !no_color && !dumb;
         Look {
             marks: is_terminal,
-            color: is_terminal && !no_color,
-            spinner: is_terminal && !no_color,
+            color: escapes,
+            spinner: escapes,
         }
+    }
+}
+
+/// A line for people on stderr, written in one piece. A stderr that cannot
+/// be written (closed, a full disk) must not change what the run does or its
+/// exit code, so failures are ignored. Written past the standard library's
+/// lock, which the main thread may hold while it waits for an answer: the
+/// signal thread uses this too.
+pub fn note(text: &str) {
+    if let Ok(fd) = std::io::stderr().as_fd().try_clone_to_owned() {
+        let _ = File::from(fd).write_all(format!("{text}\n").as_bytes());
+    }
+}
+
+/// Writes `bytes` to stdout. A reader that has gone (`| head -1`) ends the
+/// output quietly; other failures (a full disk) are errors.
+pub fn to_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
+        written => written,
     }
 }
 
@@ -202,6 +234,9 @@ fn summary_text(s: &Summary) -> String {
     if s.reverted > 0 {
         extra.push_str(&format!("{} reverted, ", s.reverted));
     }
+    if s.adopted > 0 {
+        extra.push_str(&format!("{} adopted, ", s.adopted));
+    }
     format!(
         "Done: {} applied, {extra}{} skipped, {} already applied in {}",
         s.applied,
@@ -265,7 +300,11 @@ impl<W: Write> Reporter for JsonReporter<W> {
                 step,
                 elapsed,
             } => json!({
-                "event": if step == Step::Revert { "reverted" } else { "applied" },
+                "event": match step {
+                    Step::Revert => "reverted",
+                    Step::Adopt { .. } => "adopted",
+                    _ => "applied",
+                },
                 "version": entry.version, "name": entry.name, "action": step.action().as_str(),
                 "duration_ms": round_ms(elapsed),
             }),
@@ -286,7 +325,7 @@ impl<W: Write> Reporter for JsonReporter<W> {
             }),
             Event::Summary(s) => json!({
                 "event": "summary", "applied": s.applied, "forced": s.forced,
-                "reverted": s.reverted, "skipped": s.skipped,
+                "reverted": s.reverted, "adopted": s.adopted, "skipped": s.skipped,
                 "already_applied": s.already_applied,
                 "duration_ms": round_ms(s.elapsed),
             }),
@@ -312,17 +351,22 @@ fn millis(d: Duration) -> String {
 /// A dry run: what would happen, in order, and the SQL that would run.
 pub fn plan_text(plan: &Plan<'_>, target: &Target) -> String {
     let mut text = format!("Dry run on {target}: nothing will be changed.\n");
-    if !plan.changes_schema() {
+    let adopting = plan.adopted();
+    if !plan.changes_schema() && adopting.is_empty() {
         text.push_str("Nothing to do: every selected migration is applied.\n");
     }
     let changing = || plan.steps.iter().filter(|p| p.step.changes_schema());
-    for (number, planned) in changing().enumerate() {
+    let listed = plan
+        .steps
+        .iter()
+        .filter(|p| p.step.changes_schema() || matches!(p.step, Step::Adopt { .. }));
+    for (number, planned) in listed.enumerate() {
         let entry = planned.entry;
         let verb = planned.step.action().as_str();
-        let how = if entry.in_transaction {
-            "in a transaction"
-        } else {
-            "outside a transaction"
+        let how = match planned.step {
+            Step::Adopt { .. } => "its objects were checked and match: only the records change",
+            _ if entry.in_transaction => "in a transaction",
+            _ => "outside a transaction",
         };
         text.push_str(&format!("{}. {verb} {entry} ({how})\n", number + 1));
     }
@@ -340,16 +384,24 @@ pub fn plan_text(plan: &Plan<'_>, target: &Target) -> String {
 /// The `status` table.
 pub fn status_table(rows: &[StatusRow]) -> String {
     let mut table = Table::new();
-    table.load_preset(presets::UTF8_FULL_CONDENSED).set_header([
+    let mut header = vec![
         "Version",
         "Name",
         "Optional",
         "State",
         "Applied at",
         "Time (ms)",
-    ]);
+    ];
+    // Only a database another runner touched has notes to show.
+    let notes = rows.iter().any(|r| r.note.is_some());
+    if notes {
+        header.push("Note");
+    }
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_header(header);
     for row in rows {
-        table.add_row([
+        let mut cells = vec![
             row.version.clone(),
             row.name.clone(),
             match row.optional {
@@ -362,7 +414,11 @@ pub fn status_table(rows: &[StatusRow]) -> String {
             row.execution_time_ms
                 .map(|ms| ms.to_string())
                 .unwrap_or_else(|| "-".to_string()),
-        ]);
+        ];
+        if notes {
+            cells.push(row.note.clone().unwrap_or_default());
+        }
+        table.add_row(cells);
     }
     table.to_string()
 }
@@ -370,4 +426,33 @@ pub fn status_table(rows: &[StatusRow]) -> String {
 /// The `status --format json` array.
 pub fn status_json(rows: &[StatusRow]) -> String {
     serde_json::to_string_pretty(rows).expect("status rows are plain data")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn look(is_terminal: bool, env: &[(&str, &str)]) -> Look {
+        Look::detect(is_terminal, |name| {
+            env.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| OsString::from(value))
+        })
+    }
+
+    #[test]
+    fn colour_and_spinner_only_on_a_terminal_that_takes_escape_codes() {
+        let full = look(true, &[("TERM", "xterm-256color")]);
+        assert!(full.marks && full.color && full.spinner);
+        for env in [[("TERM", "dumb")], [("NO_COLOR", "1")]] {
+            let plain = look(true, &env);
+            assert!(plain.marks && !plain.color && !plain.spinner, "{env:?}");
+        }
+        assert!(
+            look(true, &[("NO_COLOR", "")]).color,
+            "an empty NO_COLOR is unset"
+        );
+        let piped = look(false, &[]);
+        assert!(!piped.marks && !piped.color && !piped.spinner);
+    }
 }

@@ -6,19 +6,26 @@
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel_migrations::MigrationHarness;
 
 use crate::catalog::Entry;
 use crate::connection::{self, AnyConnection, TextValue};
 use crate::error::{Error, Result, db_message, permission_hint};
-use crate::history::{self, Action, Record};
+use crate::history::{self, Action, DieselChange, NodeChange, Record};
+use crate::node_history;
 use crate::plan::{Plan, Step};
 use crate::report::{Event, Reporter, Summary};
+use crate::sqltext;
 
 /// What every history row of one run shares, and how to retry.
 pub struct RunContext<'a> {
+    /// The database user (our log).
     pub executed_by: &'a str,
+    /// The operating-system user (the Node runner's `executed_by`).
+    pub os_user: &'a str,
+    /// Which columns of the Node runner's table can be written.
+    pub node_columns: node_history::Columns,
     pub backup_path: Option<&'a str>,
     /// Retries of a transactional migration that hit `lock_timeout`.
     pub lock_retries: u32,
@@ -32,6 +39,21 @@ enum Failure {
     Database(diesel::result::Error),
     /// Another SQLite runner did this step while this one waited for the write lock.
     DoneMeanwhile,
+    /// The step failed and the rollback after it failed too (the
+    /// transaction had ended early, or the connection is gone).
+    NotRolledBack {
+        cause: Box<Failure>,
+        rollback: String,
+    },
+}
+
+impl connection::NotRolledBack for Failure {
+    fn not_rolled_back(self, rollback: String) -> Self {
+        Failure::NotRolledBack {
+            cause: Box::new(self),
+            rollback,
+        }
+    }
 }
 
 impl From<diesel::result::Error> for Failure {
@@ -51,6 +73,7 @@ impl Failure {
             },
             Failure::Database(e) => db_message(e),
             Failure::DoneMeanwhile => "done meanwhile by another runner".to_string(),
+            Failure::NotRolledBack { cause, .. } => cause.message(),
         }
     }
 
@@ -77,6 +100,8 @@ pub fn execute(
 ) -> Result<Summary> {
     let started = Instant::now();
     let mut summary = Summary::default();
+    // What this run changed, for the message if a later step fails.
+    let mut done: Vec<String> = Vec::new();
     for planned in &plan.steps {
         let (entry, step) = (planned.entry, planned.step);
         match step {
@@ -90,19 +115,27 @@ pub fn execute(
                         checksum: None,
                         ..record_for(entry, Action::Skip, context)
                     };
-                    history::record(conn, &rec)
-                        .map_err(|e| Error::from_db("recording a skipped migration", &e))?;
+                    history::write(
+                        conn,
+                        context.node_columns,
+                        &rec,
+                        DieselChange::Keep,
+                        NodeChange::Keep,
+                    )
+                    .map_err(|e| Error::from_db("recording a skipped migration", &e))?;
                 }
                 summary.skipped += 1;
                 report(reporter, Event::Skipped { entry });
             }
-            Step::Apply | Step::Force { .. } | Step::Revert => {
+            Step::Apply | Step::Force { .. } | Step::Revert | Step::Adopt { .. } => {
                 report(reporter, Event::Started { entry, step });
                 match run_with_retries(conn, entry, step, context) {
                     Ok(elapsed) => {
+                        done.push(format!("{} {}", step.done(), entry.version));
                         match step {
                             Step::Apply => summary.applied += 1,
                             Step::Revert => summary.reverted += 1,
+                            Step::Adopt { .. } => summary.adopted += 1,
                             _ => summary.forced += 1,
                         }
                         report(
@@ -119,7 +152,7 @@ pub fn execute(
                         report(reporter, Event::DoneMeanwhile { entry, step });
                     }
                     Err(failure) => {
-                        let error = failure_to_error(conn, entry, step, &failure);
+                        let error = failure_to_error(conn, entry, step, &failure, &done);
                         let message = error.to_string();
                         report(
                             reporter,
@@ -187,14 +220,19 @@ fn run_step(
     if done_meanwhile(c, entry, step)? {
         return Err(Failure::DoneMeanwhile);
     }
-    // The migration runs here and Diesel's record is written with our row
-    // (below) rather than through `run_migration`, which would nest a second
+    // The SQL runs here and Diesel's record is written with our row (below)
+    // rather than through `run_migration`, which would nest a second
     // transaction (a savepoint) in ours on every migration.
-    let outcome = match step {
-        Step::Revert => c.revert_migration(&*entry.migration).map(drop),
-        _ => entry.migration.run(c),
+    let sql = match step {
+        Step::Revert => entry
+            .down_sql
+            .as_deref()
+            .ok_or_else(|| Failure::Migration(format!("migration {entry} has no down.sql")))?,
+        // Its objects were checked before the run: only the records change.
+        Step::Adopt { .. } => "",
+        _ => &entry.up_sql,
     };
-    outcome.map_err(|e| Failure::Migration(e.to_string()))?;
+    run_sql(c, sql)?;
     if !entry.in_transaction {
         let left = leftovers(c, entry);
         if !left.is_empty() {
@@ -209,12 +247,32 @@ fn run_step(
         execution_time_ms: Some(i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)),
         ..record_for(entry, step.action(), context)
     };
-    if matches!(step, Step::Apply | Step::Force { recorded: false }) {
-        history::record_applied(c, &rec)?;
-    } else {
-        history::record(c, &rec)?;
-    }
+    let (diesel, node) = match step {
+        Step::Apply | Step::Force { recorded: false } => (DieselChange::Add, NodeChange::Upsert),
+        Step::Force { recorded: true } => (DieselChange::Keep, NodeChange::Upsert),
+        Step::Revert => (DieselChange::Remove, NodeChange::Remove),
+        // The Node runner's row stays as it wrote it (its time, its duration).
+        Step::Adopt {
+            node_recorded: true,
+        } => (DieselChange::Add, NodeChange::Keep),
+        Step::Adopt {
+            node_recorded: false,
+        } => (DieselChange::Add, NodeChange::Upsert),
+        Step::AlreadyApplied | Step::Skip { .. } => (DieselChange::Keep, NodeChange::Keep),
+    };
+    history::write(c, context.node_columns, &rec, diesel, node)?;
     Ok(elapsed)
+}
+
+/// Runs a migration file as Diesel's SQL migrations do (one batch), minus
+/// a byte-order mark PostgreSQL would choke on; a file with nothing but
+/// comments is a no-op rather than PostgreSQL's "empty query" error.
+fn run_sql(c: &mut AnyConnection, sql: &str) -> std::result::Result<(), Failure> {
+    if sqltext::statements(sql).is_empty() {
+        return Ok(());
+    }
+    c.batch_execute(sqltext::without_bom(sql))
+        .map_err(|e| Failure::Migration(db_message(&e)))
 }
 
 /// Whether another SQLite runner already did this step while this one
@@ -225,7 +283,10 @@ fn done_meanwhile(c: &mut AnyConnection, entry: &Entry, step: Step) -> Result<bo
         return Ok(false);
     }
     let recorded = history::is_recorded(c, &entry.version)?;
-    let wanted = matches!(step, Step::Apply | Step::Force { recorded: false });
+    let wanted = matches!(
+        step,
+        Step::Apply | Step::Force { recorded: false } | Step::Adopt { .. }
+    );
     Ok((wanted && recorded) || (step == Step::Revert && !recorded))
 }
 
@@ -243,10 +304,16 @@ fn run_outside_transaction(
     }
     let started = Record {
         success: false,
-        error: Some("started outside a transaction and did not finish (interrupted?)"),
+        error: Some(history::STARTED),
         ..record_for(entry, step.action(), context)
     };
-    history::record(conn, &started)?;
+    history::write(
+        conn,
+        context.node_columns,
+        &started,
+        DieselChange::Keep,
+        NodeChange::Upsert,
+    )?;
     let result = run_step(conn, entry, step, context);
     if let Some(failure) = result
         .as_ref()
@@ -259,7 +326,14 @@ fn run_outside_transaction(
             error: Some(&message),
             ..record_for(entry, step.action(), context)
         };
-        if let Err(e) = history::record(conn, &rec) {
+        let written = history::write(
+            conn,
+            context.node_columns,
+            &rec,
+            DieselChange::Keep,
+            NodeChange::Upsert,
+        );
+        if let Err(e) = written {
             log::error!("could not record the failure of migration {entry}: {e}");
         }
     }
@@ -270,11 +344,14 @@ fn record_for<'a>(entry: &'a Entry, action: Action, context: &RunContext<'a>) ->
     Record {
         version: &entry.version,
         name: &entry.name,
+        title: &entry.title,
+        description: entry.description.as_deref(),
         action,
         success: true,
         execution_time_ms: None,
         checksum: (action != Action::Revert).then_some(entry.checksum.as_str()),
         executed_by: context.executed_by,
+        os_user: context.os_user,
         error: None,
         backup_path: context.backup_path,
     }
@@ -285,6 +362,7 @@ fn failure_to_error(
     entry: &Entry,
     step: Step,
     failure: &Failure,
+    done: &[String],
 ) -> Error {
     let mut message = failure.message();
     if matches!(conn, AnyConnection::Sqlite(_)) && message.contains("database is locked") {
@@ -311,10 +389,21 @@ fn failure_to_error(
              pg_stat_activity, or raise --lock-timeout / --lock-retries)",
         );
     }
-    let aftermath = if entry.in_transaction {
-        "It was rolled back; earlier migrations stay as they were and later ones were not tried. \
-         Fix the cause and run again"
-            .to_string()
+    let aftermath = if let Failure::NotRolledBack { rollback, .. } = failure {
+        format!(
+            "The rollback failed too ({rollback}), so statements that ran before the failure \
+             may have been committed and nothing was recorded: compare the database with the \
+             migration's SQL before running again"
+        )
+    } else if entry.in_transaction {
+        let before = if done.is_empty() {
+            "nothing else was changed by this run".to_string()
+        } else {
+            format!("this run had already {}, which stay so", done.join(", "))
+        };
+        format!(
+            "It was rolled back; {before}, and later steps were not tried. Fix the cause and run again"
+        )
     } else {
         format!(
             "It ran outside a transaction, so part of it may have taken effect; it is recorded \

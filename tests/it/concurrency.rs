@@ -2,35 +2,14 @@
 //! every migration is applied once, and the database is always at a
 //! migration boundary with the lock free afterwards.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 
 use buildxpert_migrate::lock::LOCK_KEY;
 
-use crate::support::{Outcome, PgDb, SqliteDb, migrate, migration_dir};
-
-fn spawn(url: &str, args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_buildxpert-migrate"))
-        .env_remove("DATABASE_URL")
-        .args(args)
-        .args(["--database-url", url])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn finish(child: Child) -> Outcome {
-    let out = child.wait_with_output().unwrap();
-    Outcome {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use crate::support::{Outcome, PgDb, SqliteDb, finish, migrate, migration_dir, spawn};
 
 /// Waits until the server has ended every session of the binary on `db`
 /// (it notices a vanished client within client_connection_check_interval).
@@ -92,7 +71,7 @@ fn sixteen_runners_at_once_apply_each_migration_once() {
     assert_eq!(applied_lines, 5);
     assert_eq!(
         db.strings(
-            "SELECT version || ':' || count(*) AS v FROM migrations GROUP BY version ORDER BY 1"
+            "SELECT version || ':' || count(*) AS v FROM bxm_migration_actions GROUP BY version ORDER BY 1"
         ),
         ["001:1", "002:1", "003:1", "004:1", "005:1"]
     );
@@ -144,7 +123,7 @@ fn four_runners_with_create_index_concurrently_do_not_deadlock() {
     );
     // 002 ran outside a transaction: a "started" row, then its outcome.
     assert_eq!(
-        db.strings("SELECT version || ' ' || success AS v FROM migrations ORDER BY id"),
+        db.strings("SELECT version || ' ' || success AS v FROM bxm_migration_actions ORDER BY id"),
         ["001 true", "002 false", "002 true"]
     );
 }
@@ -194,7 +173,7 @@ fn sqlite_round(runners: usize) {
     }
     assert_eq!(
         db.strings(
-            "SELECT version || ':' || count(*) AS v FROM migrations GROUP BY version ORDER BY 1"
+            "SELECT version || ':' || count(*) AS v FROM bxm_migration_actions GROUP BY version ORDER BY 1"
         ),
         ["001:1", "002:1", "003:1", "004:1", "005:1"]
     );
@@ -232,7 +211,8 @@ fn assert_at_a_boundary(db: &PgDb) {
     let tables = db.tables();
     let recorded =
         db.strings("SELECT version::text AS v FROM __diesel_schema_migrations ORDER BY 1");
-    let logged = db.strings("SELECT version AS v FROM migrations WHERE success ORDER BY 1");
+    let logged =
+        db.strings("SELECT version AS v FROM bxm_migration_actions WHERE success ORDER BY 1");
     for n in 1..=6 {
         let version = format!("00{n}");
         let table = format!("step{n}");
@@ -312,7 +292,10 @@ fn interrupt_during_a_migration(signal: &str, code: i32) {
     );
     wait_for_sessions_to_end(&db);
     assert_at_a_boundary(&db);
-    assert!(db.strings("SELECT version AS v FROM migrations").is_empty());
+    assert!(
+        db.strings("SELECT version AS v FROM bxm_migration_actions")
+            .is_empty()
+    );
     assert!(!db.tables().contains(&"step1".to_string()));
     assert!(advisory_locks(&db).is_empty());
 }

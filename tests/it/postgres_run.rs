@@ -25,7 +25,7 @@ fn fresh_run_creates_the_22_tables_and_records_each_migration() {
 
     let rows = db.strings(
         "SELECT concat_ws('|', version, name, action, success, execution_time_ms >= 0, \
-         length(checksum), executed_by, tool_version) AS v FROM migrations ORDER BY executed_at, id",
+         length(checksum), executed_by, tool_version) AS v FROM bxm_migration_actions ORDER BY executed_at, id",
     );
     assert_eq!(
         rows,
@@ -64,7 +64,7 @@ fn second_run_changes_nothing() {
         out.stdout
     );
     assert_eq!(
-        db.strings("SELECT count(*)::text AS v FROM migrations"),
+        db.strings("SELECT count(*)::text AS v FROM bxm_migration_actions"),
         ["5"]
     );
 }
@@ -75,12 +75,13 @@ fn skip_optional_then_a_plain_run_applies_the_skipped_ones() {
     let out = migrate(&db.url, &["run", "--skip-optional"]);
     out.assert_code(0);
     assert!(
-        out.stdout.contains("Done: 3 applied, 2 skipped"),
+        out.stdout.contains("Done: 2 applied, 3 skipped"),
         "{}",
         out.stdout
     );
     let tables = db.tables();
-    assert!(tables.contains(&"payment_security_events".to_string()));
+    assert!(tables.contains(&"payment_transactions".to_string()));
+    assert!(!tables.contains(&"payment_security_events".to_string()));
     assert!(!tables.contains(&"call_sessions".to_string()));
     assert!(!tables.contains(&"user_push_tokens".to_string()));
 
@@ -95,21 +96,21 @@ fn skip_optional_then_a_plain_run_applies_the_skipped_ones() {
         .collect();
     assert_eq!(
         states,
-        ["applied", "applied", "applied", "skipped", "skipped"]
+        ["applied", "applied", "skipped", "skipped", "skipped"]
     );
 
     // Skipping again does not add history rows.
     migrate(&db.url, &["--skip-optional"]).assert_code(0);
     assert_eq!(
-        db.strings("SELECT count(*)::text AS v FROM migrations WHERE action = 'skip'"),
-        ["2"]
+        db.strings("SELECT count(*)::text AS v FROM bxm_migration_actions WHERE action = 'skip'"),
+        ["3"]
     );
 
     let out = migrate(&db.url, &["run"]);
     out.assert_code(0);
     assert!(
         out.stdout
-            .contains("Done: 2 applied, 0 skipped, 3 already applied"),
+            .contains("Done: 3 applied, 0 skipped, 2 already applied"),
         "{}",
         out.stdout
     );
@@ -121,9 +122,9 @@ fn force_restores_drift_and_keeps_every_row() {
     let db = PgDb::new();
     migrate(&db.url, &[]).assert_code(0);
     db.execute(
-        "INSERT INTO users (full_name, email, phone, role) \
-         VALUES ('Asha Rao', 'asha@example.com', '+919800000001', 'customer');
-         DROP INDEX idx_bookings_status_scheduled_at;
+        "INSERT INTO users (full_name, email, phone, password, role) \
+         VALUES ('Asha Rao', 'asha@example.com', '+919800000001', 'x', 'user');
+         DROP INDEX idx_bookings_status;
          DROP TABLE call_recordings;",
     );
     let out = migrate(&db.url, &["force"]);
@@ -135,21 +136,23 @@ fn force_restores_drift_and_keeps_every_row() {
     );
     assert!(db.tables().contains(&"call_recordings".to_string()));
     assert_eq!(
-        db.strings("SELECT indexname::text AS v FROM pg_indexes WHERE indexname = 'idx_bookings_status_scheduled_at'"),
-        ["idx_bookings_status_scheduled_at"]
+        db.strings(
+            "SELECT indexname::text AS v FROM pg_indexes WHERE indexname = 'idx_bookings_status'"
+        ),
+        ["idx_bookings_status"]
     );
     assert_eq!(
         db.strings("SELECT email AS v FROM users"),
         ["asha@example.com"]
     );
     assert_eq!(
-        db.strings("SELECT count(*)::text AS v FROM migrations WHERE action = 'force'"),
+        db.strings("SELECT count(*)::text AS v FROM bxm_migration_actions WHERE action = 'force'"),
         ["5"]
     );
     // `run --force` is the same command.
     migrate(&db.url, &["run", "--force"]).assert_code(0);
     assert_eq!(
-        db.strings("SELECT count(*)::text AS v FROM migrations WHERE action = 'force'"),
+        db.strings("SELECT count(*)::text AS v FROM bxm_migration_actions WHERE action = 'force'"),
         ["10"]
     );
 }
@@ -162,7 +165,7 @@ fn status_as_table_json_and_check() {
     assert!(
         fresh
             .stderr
-            .contains("3 required migration(s) pending: 001, 002, 003"),
+            .contains("2 required migration(s) pending: 001, 002"),
         "{}",
         fresh.stderr
     );
@@ -262,7 +265,12 @@ fn a_failing_migration_is_rolled_back_and_later_ones_are_not_tried() {
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     assert_eq!(
         db.tables(),
-        ["__diesel_schema_migrations", "firsts", "migrations"]
+        [
+            "__diesel_schema_migrations",
+            "bxm_migration_actions",
+            "firsts",
+            "migrations"
+        ]
     );
     assert_eq!(
         db.strings(
@@ -270,7 +278,10 @@ fn a_failing_migration_is_rolled_back_and_later_ones_are_not_tried() {
         ),
         Vec::<String>::new()
     );
-    assert_eq!(db.strings("SELECT version AS v FROM migrations"), ["001"]);
+    assert_eq!(
+        db.strings("SELECT version AS v FROM bxm_migration_actions"),
+        ["001"]
+    );
     assert_eq!(
         db.strings("SELECT version::text AS v FROM __diesel_schema_migrations"),
         ["001"]
@@ -321,7 +332,7 @@ fn a_foreign_migrations_table_is_never_touched() {
     out.assert_code(8);
     assert!(
         out.stderr
-            .contains("table named `migrations` already exists"),
+            .contains("neither the Node.js runner's `migrations` nor this binary's"),
         "{}",
         out.stderr
     );

@@ -14,7 +14,7 @@ const PASSWORD: &str = "Qv4-unmistakable-secret";
 fn a_changed_checksum_is_modified_and_run_refuses_until_repair() {
     let db = PgDb::new();
     migrate(&db.url, &[]).assert_code(0);
-    db.execute("UPDATE migrations SET checksum = repeat('0', 64) WHERE version = '002'");
+    db.execute("UPDATE bxm_migration_actions SET checksum = repeat('0', 64) WHERE version = '002'");
     let status = migrate(&db.url, &["status", "--format", "json"]);
     let rows: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
     assert_eq!(rows[1]["state"], "modified");
@@ -38,7 +38,7 @@ fn a_changed_checksum_is_modified_and_run_refuses_until_repair() {
     );
     migrate(&db.url, &[]).assert_code(0);
     assert_eq!(
-        db.strings("SELECT action || ' ' || executed_by AS v FROM migrations WHERE version = '002' ORDER BY id"),
+        db.strings("SELECT action || ' ' || executed_by AS v FROM bxm_migration_actions WHERE version = '002' ORDER BY id"),
         ["apply postgres", "repair postgres"]
     );
 }
@@ -94,7 +94,7 @@ fn a_hand_deleted_record_while_the_tables_exist_needs_repair() {
     let before = db.dump();
     let out = migrate(&db.url, &[]);
     out.assert_code(8);
-    assert!(out.stderr.contains("migration 003 add_payment_logging_tables is recorded as applied in `migrations` but missing"), "{}", out.stderr);
+    assert!(out.stderr.contains("migration 003 add_payment_logging_tables is recorded as applied in bxm_migration_actions but missing"), "{}", out.stderr);
     assert_same_schema(&db.dump(), &before, "refused run");
     let status = migrate(&db.url, &["status", "--format", "json"]);
     assert!(
@@ -154,7 +154,7 @@ fn a_failed_migration_outside_a_transaction_is_recorded_reported_and_recoverable
     // A "started" row written before it ran, then the failure with its message.
     assert_eq!(
         db.strings(
-            "SELECT action || ' ' || success || ' ' || left(error, 29) AS v FROM migrations \
+            "SELECT action || ' ' || success || ' ' || left(error, 29) AS v FROM bxm_migration_actions \
              WHERE version = '002' ORDER BY id"
         ),
         [
@@ -286,7 +286,14 @@ fn revert_redo_and_their_safeguards() {
         ["001"]
     );
     migrate(&db.url, &["revert", "--all", "--yes"]).assert_code(0);
-    assert_eq!(db.tables(), ["__diesel_schema_migrations", "migrations"]);
+    assert_eq!(
+        db.tables(),
+        [
+            "__diesel_schema_migrations",
+            "bxm_migration_actions",
+            "migrations"
+        ]
+    );
     migrate(&db.url, &["run"]).assert_code(0);
     assert_eq!(db.tables(), all_tables());
 }
@@ -362,11 +369,11 @@ fn dry_runs_change_nothing_not_even_the_tracking_tables() {
     );
     assert!(
         out.stdout
-            .contains("3. apply 003 add_payment_logging_tables"),
+            .contains("2. apply 002 add_payment_transactions_table"),
         "{}",
         out.stdout
     );
-    assert!(!out.stdout.contains("4. apply"), "{}", out.stdout);
+    assert!(!out.stdout.contains("3. apply"), "{}", out.stdout);
     assert!(
         out.stdout.contains("CREATE TABLE IF NOT EXISTS users"),
         "{}",
@@ -376,7 +383,7 @@ fn dry_runs_change_nothing_not_even_the_tracking_tables() {
 
     migrate(&db.url, &[]).assert_code(0);
     let before = db.dump();
-    let rows = db.strings("SELECT count(*)::text AS v FROM migrations");
+    let rows = db.strings("SELECT count(*)::text AS v FROM bxm_migration_actions");
     for args in [
         &["force", "--dry-run"][..],
         &["revert", "--all", "--dry-run"],
@@ -392,7 +399,7 @@ fn dry_runs_change_nothing_not_even_the_tracking_tables() {
         );
         assert_same_schema(&db.dump(), &before, &format!("{args:?}"));
         assert_eq!(
-            db.strings("SELECT count(*)::text AS v FROM migrations"),
+            db.strings("SELECT count(*)::text AS v FROM bxm_migration_actions"),
             rows
         );
     }
@@ -424,7 +431,9 @@ fn backup_before_running_postgres_and_sqlite() {
         .unwrap();
     assert!(String::from_utf8_lossy(&listed.stdout).contains("TABLE public users"));
     assert_eq!(
-        db.strings("SELECT DISTINCT backup_path AS v FROM migrations WHERE version > '001'"),
+        db.strings(
+            "SELECT DISTINCT backup_path AS v FROM bxm_migration_actions WHERE version > '001'"
+        ),
         [dumps[0].to_string_lossy().to_string()]
     );
 

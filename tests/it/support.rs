@@ -2,7 +2,7 @@
 //! afterwards), temporary SQLite files, and the real binary.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use diesel::connection::SimpleConnection;
@@ -256,6 +256,29 @@ pub fn migrate_in(dir: &Path, args: &[&str]) -> Outcome {
     }
 }
 
+/// Starts the binary against `url` in the background (no stdin, output kept).
+pub fn spawn(url: &str, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_buildxpert-migrate"))
+        .env_remove("DATABASE_URL")
+        .args(args)
+        .args(["--database-url", url])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for a spawned binary and collects what it did.
+pub fn finish(child: Child) -> Outcome {
+    let out = child.wait_with_output().unwrap();
+    Outcome {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// Runs the binary against `url` with `args` after the subcommand position.
 pub fn migrate(url: &str, args: &[&str]) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
@@ -310,13 +333,14 @@ pub const TABLES_BY_MIGRATION: [(&str, &[&str]); 5] = [
     ),
 ];
 
-/// Every table a full run leaves, sorted: the 22 plus the two tracking tables.
+/// Every table a full run leaves, sorted: the 22 plus the three tracking tables.
 pub fn all_tables() -> Vec<String> {
     let mut tables: Vec<String> = TABLES_BY_MIGRATION
         .iter()
         .flat_map(|(_, t)| t.iter().map(|s| s.to_string()))
         .chain([
             "migrations".to_string(),
+            "bxm_migration_actions".to_string(),
             "__diesel_schema_migrations".to_string(),
         ])
         .collect();

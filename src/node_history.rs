@@ -1,0 +1,322 @@
+//! The Node.js runner's `migrations` table, which every existing BuildXpert
+//! database has: one row per migration keyed by its version (`id`),
+//! upserted on every re-run, `success = true` meaning done. Both runners
+//! read and write it, so either can take over a database: the Node runner's
+//! own check (`SELECT id FROM migrations WHERE id = $1 AND success = TRUE`)
+//! finds what this binary applied, and this binary adopts what the Node
+//! runner did. Times are Asia/Kolkata local time without a zone, as the
+//! Node runner's sessions wrote them, so `ORDER BY executed_at` sorts both
+//! runners' rows together.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+
+use crate::connection::AnyConnection;
+use crate::error::{Error, Result};
+
+/// The advisory lock the Node runner takes for a whole run (its later
+/// releases refuse to start while it is held).
+pub const LOCK_KEY: i64 = 1_234_567_890;
+
+/// The Node runner's seven columns, in order, with their PostgreSQL types.
+const BASE: [(&str, &str); 7] = [
+    ("id", "character varying(10)"),
+    ("name", "text"),
+    ("description", "text"),
+    ("executed_at", "timestamp without time zone"),
+    ("success", "boolean"),
+    ("error_message", "text"),
+    ("execution_time_ms", "integer"),
+];
+
+/// Columns later Node releases add, reused only with their types and
+/// meanings: `executed_by` (the OS user), `version` (a re-run counter),
+/// `checksum` (the version id, not a hash: our SHA-256 stays out of it).
+const LATER: [(&str, &str); 3] = [
+    ("executed_by", "text"),
+    ("version", "integer"),
+    ("checksum", "text"),
+];
+
+/// One column of the table as found.
+#[derive(Debug, Clone)]
+pub struct FoundColumn {
+    pub name: String,
+    /// `format_type` on PostgreSQL, the declared type on SQLite (lowercase).
+    pub type_name: String,
+    /// Whether an insert may leave it out (nullable or with a default).
+    pub optional: bool,
+}
+
+/// Which of the later releases' columns the table has (with the Node types).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Columns {
+    pub executed_by: bool,
+    pub version: bool,
+    pub checksum: bool,
+}
+
+/// Accepts the Node runner's table (any release) and refuses anything else,
+/// returning which later columns can be written.
+pub fn check_shape(found: &[FoundColumn], postgres: bool) -> Result<Columns> {
+    let type_of = |name: &str| {
+        found
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.type_name.as_str())
+    };
+    // SQLite's declared types are affinities: names must match, types need not.
+    let same_type = |found: &str, wanted: &str| {
+        !postgres
+            || found == wanted
+            || (wanted.starts_with("character varying")
+                && (found == "text" || found.starts_with("character varying")))
+    };
+    let base_ok = BASE
+        .iter()
+        .all(|(name, wanted)| type_of(name).is_some_and(|t| same_type(t, wanted)));
+    let usable = |name: &str| {
+        LATER
+            .iter()
+            .find(|(n, _)| *n == name)
+            .is_some_and(|(_, wanted)| type_of(name).is_some_and(|t| same_type(t, wanted)))
+    };
+    let others_optional = found
+        .iter()
+        .filter(|c| !BASE.iter().any(|(n, _)| *n == c.name) && !usable(&c.name))
+        .all(|c| c.optional);
+    if !base_ok || !others_optional {
+        return Err(Error::ForeignHistoryTable {
+            columns: found
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    Ok(Columns {
+        executed_by: usable("executed_by"),
+        version: usable("version"),
+        checksum: usable("checksum"),
+    })
+}
+
+/// The statements that create the table, or add the two later columns we
+/// use to a table that lacks them (the binary may add nullable columns,
+/// with the Node releases' own types, so a later Node release finds its
+/// columns already there). `None` when nothing is needed.
+pub fn ddl(found: Option<Columns>, postgres: bool) -> Option<String> {
+    // The Node runner's own DDL (SQLite has no now()).
+    let now = if postgres {
+        "NOW()"
+    } else {
+        "CURRENT_TIMESTAMP"
+    };
+    match found {
+        None => Some(format!(
+            "CREATE TABLE IF NOT EXISTS migrations (\
+             id VARCHAR(10) PRIMARY KEY, name TEXT NOT NULL, description TEXT, \
+             executed_at TIMESTAMP DEFAULT {now}, success BOOLEAN DEFAULT TRUE, \
+             error_message TEXT, execution_time_ms INTEGER, executed_by TEXT, \
+             version INTEGER DEFAULT 1)"
+        )),
+        Some(columns) => {
+            let mut sql = Vec::new();
+            if !columns.executed_by {
+                sql.push("ALTER TABLE migrations ADD COLUMN executed_by TEXT");
+            }
+            if !columns.version {
+                sql.push("ALTER TABLE migrations ADD COLUMN version INTEGER DEFAULT 1");
+            }
+            (!sql.is_empty()).then(|| sql.join(";\n"))
+        }
+    }
+}
+
+/// The columns after [`ddl`] ran.
+pub fn after_ddl(found: Option<Columns>) -> Columns {
+    Columns {
+        executed_by: true,
+        version: true,
+        checksum: found.is_some_and(|c| c.checksum),
+    }
+}
+
+/// One row, as read back; `executed_at` as RFC 3339 in UTC.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct NodeRow {
+    #[diesel(sql_type = Text)]
+    pub id: String,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub executed_at: Option<String>,
+    #[diesel(sql_type = Bool)]
+    pub success: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub error_message: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub execution_time_ms: Option<i64>,
+}
+
+/// Every row, by version. A NULL `success` is not done (the Node runner
+/// checks `success = TRUE`).
+pub fn read_rows(conn: &mut AnyConnection) -> Result<BTreeMap<String, NodeRow>> {
+    let executed_at = match conn {
+        AnyConnection::Pg(_) => {
+            "to_char(executed_at AT TIME ZONE 'Asia/Kolkata' AT TIME ZONE 'UTC', \
+             'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+        }
+        AnyConnection::Sqlite(_) => "strftime('%Y-%m-%dT%H:%M:%fZ', executed_at, '-330 minutes')",
+    };
+    let query = format!(
+        "SELECT CAST(id AS TEXT) AS id, name, {executed_at} AS executed_at, \
+         coalesce(success, FALSE) AS success, error_message, \
+         CAST(execution_time_ms AS BIGINT) AS execution_time_ms FROM migrations"
+    );
+    Ok(diesel::sql_query(query)
+        .load::<NodeRow>(conn)
+        .map_err(|e| Error::from_db("reading the migrations table", &e))?
+        .into_iter()
+        .map(|row| (row.id.clone(), row))
+        .collect())
+}
+
+/// Now as the Node runner's sessions wrote it: Asia/Kolkata, no zone.
+pub fn now_sql(postgres: bool) -> &'static str {
+    if postgres {
+        "(now() AT TIME ZONE 'Asia/Kolkata')"
+    } else {
+        "strftime('%Y-%m-%d %H:%M:%f', 'now', '+330 minutes')"
+    }
+}
+
+/// The upsert the Node runner does on every (re-)run, for the columns the
+/// table has. Parameters, numbered `p(n)`: 1 version, 2 title,
+/// 3 description, 4 success, 5 error message, 6 execution time (ms),
+/// 7 OS user.
+pub fn upsert_sql(columns: Columns, postgres: bool, p: impl Fn(usize) -> String) -> String {
+    let time = if postgres {
+        format!("LEAST({}, 2147483647)::integer", p(6))
+    } else {
+        p(6)
+    };
+    let mut names = vec![
+        "id",
+        "name",
+        "description",
+        "executed_at",
+        "success",
+        "error_message",
+        "execution_time_ms",
+    ];
+    let mut values = vec![
+        p(1),
+        p(2),
+        p(3),
+        now_sql(postgres).to_string(),
+        p(4),
+        p(5),
+        time,
+    ];
+    let mut updates: Vec<String> = names[1..]
+        .iter()
+        .map(|n| format!("{n} = excluded.{n}"))
+        .collect();
+    if columns.executed_by {
+        names.push("executed_by");
+        values.push(p(7));
+        updates.push("executed_by = excluded.executed_by".to_string());
+    }
+    if columns.version {
+        names.push("version");
+        values.push("1".to_string());
+        updates.push("version = coalesce(migrations.version, 1) + 1".to_string());
+    }
+    if columns.checksum {
+        names.push("checksum");
+        values.push(p(1));
+        updates.push("checksum = excluded.checksum".to_string());
+    }
+    format!(
+        "INSERT INTO migrations ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}",
+        names.join(", "),
+        values.join(", "),
+        updates.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(name: &str, type_name: &str, optional: bool) -> FoundColumn {
+        FoundColumn {
+            name: name.to_string(),
+            type_name: type_name.to_string(),
+            optional,
+        }
+    }
+
+    fn node_table(extra: &[FoundColumn]) -> Vec<FoundColumn> {
+        BASE.iter()
+            .map(|(n, t)| column(n, t, *n != "id" && *n != "name"))
+            .chain(extra.iter().cloned())
+            .collect()
+    }
+
+    #[test]
+    fn every_node_release_is_accepted_and_later_columns_used_with_their_types() {
+        assert_eq!(
+            check_shape(&node_table(&[]), true).unwrap(),
+            Columns::default()
+        );
+        let later = node_table(&[
+            column("executed_by", "text", true),
+            column("checksum", "text", true),
+            column("version", "integer", true),
+        ]);
+        assert_eq!(
+            check_shape(&later, true).unwrap(),
+            Columns {
+                executed_by: true,
+                version: true,
+                checksum: true
+            }
+        );
+        // Same name, another type: not ours to write, but no reason to refuse.
+        let odd = node_table(&[column("version", "text", true)]);
+        assert!(!check_shape(&odd, true).unwrap().version);
+    }
+
+    #[test]
+    fn other_shapes_are_refused() {
+        let ours_before = vec![
+            column("id", "bigint", false),
+            column("version", "text", false),
+            column("name", "text", false),
+        ];
+        assert!(check_shape(&ours_before, true).is_err());
+        let required_extra = node_table(&[column("tenant", "text", false)]);
+        assert!(check_shape(&required_extra, true).is_err());
+    }
+
+    #[test]
+    fn the_upsert_counts_re_runs_and_keeps_hashes_out_of_checksum() {
+        let all = Columns {
+            executed_by: true,
+            version: true,
+            checksum: true,
+        };
+        let sql = upsert_sql(all, true, |n| format!("${n}"));
+        assert!(
+            sql.contains("version = coalesce(migrations.version, 1) + 1"),
+            "{sql}"
+        );
+        assert!(sql.contains("ON CONFLICT (id) DO UPDATE"), "{sql}");
+        // checksum receives the version id ($1), as the Node runner writes it.
+        assert!(sql.contains("1, $1)"), "{sql}");
+    }
+}

@@ -1,0 +1,209 @@
+//! What a migration's SQL text holds, read the way PostgreSQL and SQLite
+//! split it: statements, skipping comments, quoted strings and identifiers,
+//! and dollar-quoted bodies (so a PL/pgSQL `BEGIN … END` is not a statement).
+
+/// A statement's first word and the line it starts on (1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub keyword: String,
+    pub line: usize,
+}
+
+/// The text without a leading byte-order mark, which PostgreSQL would read
+/// as part of the first keyword.
+pub fn without_bom(sql: &str) -> &str {
+    sql.strip_prefix('\u{feff}').unwrap_or(sql)
+}
+
+/// Every statement's first word (upper-cased) with its line, in order.
+pub fn statements(sql: &str) -> Vec<Statement> {
+    let chars: Vec<char> = without_bom(sql).chars().collect();
+    let mut found = Vec::new();
+    let mut line = 1;
+    let mut at_start = true;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        match c {
+            '\n' => line += 1,
+            '-' if next == Some('-') => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            '/' if next == Some('*') => {
+                i = skip_block_comment(&chars, i, &mut line);
+                continue;
+            }
+            ';' => at_start = true,
+            _ if c.is_whitespace() => {}
+            _ => {
+                if at_start {
+                    let word: String = chars[i..]
+                        .iter()
+                        .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
+                        .collect();
+                    found.push(Statement {
+                        keyword: word.to_ascii_uppercase(),
+                        line,
+                    });
+                    at_start = false;
+                }
+                i = skip_token(&chars, i, &mut line);
+                continue;
+            }
+        }
+        i += 1;
+    }
+    found
+}
+
+/// Statements that end or start transactions, which must not appear in a
+/// migration the runner wraps in its own transaction.
+pub fn transaction_control(sql: &str) -> Vec<Statement> {
+    const CONTROL: [&str; 9] = [
+        "BEGIN",
+        "COMMIT",
+        "END",
+        "ROLLBACK",
+        "ABORT",
+        "START",
+        "SAVEPOINT",
+        "RELEASE",
+        "PREPARE",
+    ];
+    statements(sql)
+        .into_iter()
+        .filter(|s| CONTROL.contains(&s.keyword.as_str()))
+        .collect()
+}
+
+/// `/* … */`, nested as PostgreSQL nests them; returns the index after it.
+fn skip_block_comment(chars: &[char], start: usize, line: &mut usize) -> usize {
+    let mut depth = 0;
+    let mut i = start;
+    while i < chars.len() {
+        match (chars[i], chars.get(i + 1)) {
+            ('/', Some('*')) => {
+                depth += 1;
+                i += 2;
+            }
+            ('*', Some('/')) => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            (c, _) => {
+                if c == '\n' {
+                    *line += 1;
+                }
+                i += 1;
+            }
+        }
+    }
+    i
+}
+
+/// One token starting at `start` (a quoted string or identifier, a
+/// dollar-quoted body, or any other character); returns the index after it.
+fn skip_token(chars: &[char], start: usize, line: &mut usize) -> usize {
+    let until = |close: &[char], from: usize, line: &mut usize| {
+        let mut i = from;
+        while i < chars.len() {
+            if chars[i..].starts_with(close) {
+                return i + close.len();
+            }
+            if chars[i] == '\n' {
+                *line += 1;
+            }
+            i += 1;
+        }
+        i
+    };
+    match chars[start] {
+        // A doubled quote inside is an escaped quote: the scan simply
+        // closes and reopens, which lands in the same place.
+        '\'' => until(&['\''], start + 1, line),
+        '"' => until(&['"'], start + 1, line),
+        '$' => {
+            let tag_len = chars[start + 1..]
+                .iter()
+                .take_while(|c| c.is_alphanumeric() || **c == '_')
+                .count();
+            let end = start + 1 + tag_len;
+            if chars.get(end) == Some(&'$') {
+                let tag: Vec<char> = chars[start..=end].to_vec();
+                until(&tag, end + 1, line)
+            } else {
+                start + 1
+            }
+        }
+        c if c.is_alphanumeric() || c == '_' => {
+            start
+                + chars[start..]
+                    .iter()
+                    .take_while(|c| c.is_alphanumeric() || **c == '_' || **c == '$')
+                    .count()
+        }
+        _ => start + 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keywords(sql: &str) -> Vec<(String, usize)> {
+        statements(sql)
+            .into_iter()
+            .map(|s| (s.keyword, s.line))
+            .collect()
+    }
+
+    #[test]
+    fn statements_skip_comments_strings_and_bodies() {
+        let sql = "\u{feff}-- header; BEGIN\nCREATE TABLE a (x text DEFAULT 'x; COMMIT');\n\
+                   /* block; /* nested; */ END; */\nCREATE FUNCTION f() RETURNS void AS $body$\n\
+                   BEGIN\n  PERFORM 1;\nEND\n$body$ LANGUAGE plpgsql;\n\
+                   DO $$ BEGIN NULL; END $$;\ninsert into \"weird;name\" values (1)";
+        assert_eq!(
+            keywords(sql),
+            [
+                ("CREATE".to_string(), 2),
+                ("CREATE".to_string(), 4),
+                ("DO".to_string(), 9),
+                ("INSERT".to_string(), 10),
+            ]
+        );
+    }
+
+    #[test]
+    fn transaction_control_is_found_with_its_line() {
+        let sql = "CREATE TABLE a (id int);\nCOMMIT;\nbegin;\nCREATE TABLE b (id int);";
+        let found = transaction_control(sql);
+        assert_eq!(
+            found,
+            [
+                Statement {
+                    keyword: "COMMIT".into(),
+                    line: 2
+                },
+                Statement {
+                    keyword: "BEGIN".into(),
+                    line: 3
+                }
+            ]
+        );
+        assert!(transaction_control("DO $$ BEGIN COMMIT; END $$;").is_empty());
+    }
+
+    #[test]
+    fn a_comment_only_file_has_no_statements() {
+        assert!(statements("-- nothing yet\n/* really */\n;\n").is_empty());
+        assert!(statements("\u{feff}").is_empty());
+    }
+}

@@ -1,0 +1,407 @@
+//! Databases the Node.js runner created: its `migrations` table and rows (as
+//! tests/data/node-runner/README.md describes them) on top of its schema.
+//! The binary shows them as they are, adopts them after checking every
+//! object, refuses drifted ones without changing anything, and leaves both
+//! runners able to read the history.
+
+use diesel::connection::SimpleConnection;
+
+use buildxpert_migrate::catalog::Catalog;
+use buildxpert_migrate::config::Backend;
+
+use crate::support::{PgDb, SqliteDb, migrate};
+
+/// The Node runner's table, exactly as its first release creates it.
+const NODE_TABLE: &str = "CREATE TABLE IF NOT EXISTS migrations (id VARCHAR(10) PRIMARY KEY, \
+     name TEXT NOT NULL, description TEXT, executed_at TIMESTAMP DEFAULT NOW(), \
+     success BOOLEAN DEFAULT TRUE, error_message TEXT, execution_time_ms INTEGER)";
+
+/// Titles and descriptions the Node runner recorded, by version.
+fn node_titles() -> Vec<(String, String, String)> {
+    include_str!("../data/node-runner/history.tsv")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let mut f = l.split('\t');
+            let mut next = || f.next().unwrap_or_default().to_string();
+            (next(), next(), next())
+        })
+        .collect()
+}
+
+/// Runs the embedded up.sql of `versions` directly (001–005 reproduce the
+/// Node runner's schema exactly: tests/it/node_schema.rs proves it).
+fn create_schema(db: &PgDb, versions: &[&str]) {
+    let catalog = Catalog::embedded(Backend::Postgres).unwrap();
+    let mut conn = db.conn();
+    for version in versions {
+        conn.batch_execute(&catalog.get(version).unwrap().up_sql)
+            .unwrap();
+    }
+}
+
+/// A database as the Node runner leaves it: the schema of `done` plus
+/// `failed` (with the error it recorded), and one row per migration it
+/// attempted, written in an Asia/Kolkata session 30 days ago, a minute apart.
+fn node_database(done: &[&str], failed: Option<&str>) -> PgDb {
+    let db = PgDb::new();
+    let mut attempted: Vec<&str> = done.to_vec();
+    attempted.extend(failed);
+    create_schema(&db, &attempted);
+    let mut sql = format!("SET timezone = 'Asia/Kolkata'; {NODE_TABLE};");
+    for (i, (version, title, description)) in node_titles().iter().enumerate() {
+        let success = done.contains(&version.as_str());
+        if !success && failed != Some(version.as_str()) {
+            continue;
+        }
+        let error = if success {
+            "NULL".to_string()
+        } else {
+            "'relation \"payment_api_logs\" already exists'".to_string()
+        };
+        sql.push_str(&format!(
+            "INSERT INTO migrations (id, name, description, executed_at, success, error_message, \
+             execution_time_ms) VALUES ('{version}', '{title}', '{description}', \
+             (now() - interval '30 days' + interval '{i} minutes')::timestamp, {success}, {error}, \
+             {});",
+            40 + i
+        ));
+    }
+    db.execute(&sql);
+    db
+}
+
+/// The whole schema as pg_dump prints it, without the tracking tables.
+fn app_schema(db: &PgDb) -> String {
+    let out = std::process::Command::new("pg_dump")
+        .args(["--schema-only", "--no-owner", "--dbname", &db.url])
+        .args(["-T", "migrations", "-T", "bxm_migration_actions"])
+        .args(["-T", "__diesel_schema_migrations"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What the Node runner's own check finds done.
+fn node_check(db: &PgDb) -> Vec<String> {
+    db.strings("SELECT id::text AS v FROM migrations WHERE success = TRUE ORDER BY executed_at")
+}
+
+fn states(db: &PgDb) -> Vec<String> {
+    let out = migrate(&db.url, &["status", "--format", "json"]);
+    out.assert_code(0);
+    let rows: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["version"].as_str().unwrap(),
+                r["state"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn status_shows_a_node_database_as_it_is_and_writes_nothing() {
+    let db = node_database(&["001", "002", "003", "004", "005"], None);
+    let before = db.dump();
+    let out = migrate(&db.url, &["status", "--format", "json"]);
+    out.assert_code(0);
+    let rows: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    for row in rows.as_array().unwrap() {
+        assert_eq!(row["state"], "applied", "{row}");
+        let at = row["executed_at"].as_str().unwrap();
+        assert!(at.ends_with('Z'), "{at}");
+        assert!(
+            row["note"].as_str().unwrap().contains("Node.js runner"),
+            "{row}"
+        );
+        assert_eq!(
+            row["execution_time_ms"].as_i64().map(|ms| ms >= 40),
+            Some(true)
+        );
+    }
+    // IST 30 days ago, shown in UTC: 5h30 earlier than the local text.
+    let local = db.strings(
+        "SELECT to_char(executed_at - interval '5 hours 30 minutes', 'YYYY-MM-DD\"T\"HH24:MI') \
+         AS v FROM migrations WHERE id = '001'",
+    );
+    assert!(
+        rows[0]["executed_at"]
+            .as_str()
+            .unwrap()
+            .starts_with(&local[0]),
+        "{local:?} vs {}",
+        rows[0]
+    );
+    migrate(&db.url, &["status", "--check"]).assert_code(0);
+    migrate(&db.url, &["run", "--dry-run"]).assert_code(0);
+    assert_eq!(db.dump(), before, "status or --dry-run wrote something");
+}
+
+#[test]
+fn run_adopts_a_node_database_and_both_runners_agree_afterwards() {
+    let db = node_database(&["001", "002", "003", "004", "005"], None);
+    let app_before = app_schema(&db);
+    let node_before = db.strings(
+        "SELECT id || ' ' || executed_at || ' ' || execution_time_ms AS v FROM migrations ORDER BY id",
+    );
+    let out = migrate(&db.url, &[]);
+    out.assert_code(0);
+    assert!(out.stdout.contains("5 adopted"), "{}", out.stdout);
+    assert_eq!(app_schema(&db), app_before, "adoption touched the schema");
+    assert_eq!(
+        db.strings("SELECT version AS v FROM __diesel_schema_migrations ORDER BY 1"),
+        ["001", "002", "003", "004", "005"]
+    );
+    assert_eq!(
+        db.strings("SELECT action || ' ' || version AS v FROM bxm_migration_actions ORDER BY id"),
+        [
+            "adopt 001",
+            "adopt 002",
+            "adopt 003",
+            "adopt 004",
+            "adopt 005"
+        ]
+    );
+    // The Node runner's rows keep their own times and durations.
+    assert_eq!(
+        db.strings(
+            "SELECT id || ' ' || executed_at || ' ' || execution_time_ms AS v FROM migrations \
+             ORDER BY id"
+        ),
+        node_before
+    );
+    assert_eq!(node_check(&db), ["001", "002", "003", "004", "005"]);
+    assert!(states(&db).iter().all(|s| s.ends_with("applied")));
+    let again = migrate(&db.url, &[]);
+    again.assert_code(0);
+    assert!(
+        again.stdout.contains("5 already applied"),
+        "{}",
+        again.stdout
+    );
+}
+
+#[test]
+fn a_skip_optional_node_database_then_the_rest_sorted_among_the_node_rows() {
+    let db = node_database(&["001", "002"], None);
+    assert_eq!(
+        states(&db),
+        [
+            "001 applied",
+            "002 applied",
+            "003 pending",
+            "004 pending",
+            "005 pending"
+        ]
+    );
+    migrate(&db.url, &["run", "--skip-optional"]).assert_code(0);
+    assert_eq!(
+        states(&db),
+        [
+            "001 applied",
+            "002 applied",
+            "003 skipped",
+            "004 skipped",
+            "005 skipped"
+        ]
+    );
+    migrate(&db.url, &["status", "--check"]).assert_code(0);
+    migrate(&db.url, &[]).assert_code(0);
+    // SELECT * FROM migrations ORDER BY executed_at: the Node runner's rows
+    // (IST, 30 days ago), then ours (IST, now).
+    assert_eq!(node_check(&db), ["001", "002", "003", "004", "005"]);
+    let ist_now = db.strings(
+        "SELECT (abs(extract(epoch FROM (now() AT TIME ZONE 'Asia/Kolkata') - executed_at)) < 600)::text \
+         AS v FROM migrations WHERE id = '005'",
+    );
+    assert_eq!(
+        ist_now,
+        ["true"],
+        "our rows are not in Asia/Kolkata local time"
+    );
+    assert_eq!(
+        db.strings("SELECT name || ' | ' || description AS v FROM migrations WHERE id = '004'"),
+        [format!("{} | {}", node_titles()[3].1, node_titles()[3].2)]
+    );
+}
+
+#[test]
+fn a_failed_node_migration_with_half_its_tables_is_completed_by_the_next_run() {
+    let db = node_database(&["001", "002"], Some("003"));
+    db.execute("DROP TABLE payment_security_events; DROP TABLE payment_api_logs;");
+    assert_eq!(
+        states(&db),
+        [
+            "001 applied",
+            "002 applied",
+            "003 failed",
+            "004 pending",
+            "005 pending"
+        ]
+    );
+    let out = migrate(&db.url, &["status"]);
+    assert!(
+        out.stdout.contains("failed under the Node.js runner"),
+        "{}",
+        out.stdout
+    );
+    let dry = migrate(&db.url, &["run", "--dry-run"]);
+    dry.assert_code(0);
+    assert!(
+        dry.stdout.contains("1. adopt 001") && dry.stdout.contains("3. apply 003"),
+        "{}",
+        dry.stdout
+    );
+    migrate(&db.url, &[]).assert_code(0);
+    assert!(db.tables().contains(&"payment_security_events".to_string()));
+    assert_eq!(node_check(&db), ["001", "002", "003", "004", "005"]);
+    assert_eq!(
+        db.strings("SELECT version::text || ' ' || (error_message IS NULL)::text AS v FROM migrations WHERE id = '003'"),
+        ["2 true"],
+        "a re-run counts in `version` and clears the old error"
+    );
+}
+
+#[test]
+fn force_on_a_node_database_re_runs_and_records_every_migration() {
+    let db = node_database(&["001", "002", "003", "004", "005"], None);
+    let app_before = app_schema(&db);
+    migrate(&db.url, &["force"]).assert_code(0);
+    assert_eq!(app_schema(&db), app_before);
+    assert_eq!(
+        db.strings("SELECT count(*)::text AS v FROM bxm_migration_actions WHERE action = 'force'"),
+        ["5"]
+    );
+    assert_eq!(node_check(&db).len(), 5);
+    assert!(states(&db).iter().all(|s| s.ends_with("applied")));
+}
+
+#[test]
+fn a_schema_without_history_is_refused_until_adopted_with_a_baseline() {
+    let db = PgDb::new();
+    create_schema(&db, &["001", "002", "003", "004", "005"]);
+    let before = db.dump();
+    let out = migrate(&db.url, &[]);
+    out.assert_code(8);
+    assert!(out.stderr.contains("adopt --baseline"), "{}", out.stderr);
+    assert_eq!(db.dump(), before, "a refused run changed something");
+
+    let dry = migrate(&db.url, &["adopt", "--baseline", "005", "--dry-run"]);
+    dry.assert_code(0);
+    assert!(dry.stdout.contains("5. adopt 005"), "{}", dry.stdout);
+    assert_eq!(db.dump(), before);
+
+    migrate(&db.url, &["adopt", "--baseline", "005"]).assert_code(0);
+    assert_eq!(node_check(&db).len(), 5);
+    assert!(states(&db).iter().all(|s| s.ends_with("applied")));
+    migrate(&db.url, &["status", "--check"]).assert_code(0);
+}
+
+#[test]
+fn a_baseline_past_what_the_schema_holds_is_refused_naming_what_is_missing() {
+    let db = PgDb::new();
+    create_schema(&db, &["001", "002"]);
+    let before = db.dump();
+    let out = migrate(&db.url, &["adopt", "--baseline", "003"]);
+    out.assert_code(8);
+    assert!(
+        out.stderr.contains("missing table payment_events"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(db.dump(), before);
+    migrate(&db.url, &["adopt", "--baseline", "002"]).assert_code(0);
+    migrate(&db.url, &[]).assert_code(0);
+}
+
+#[test]
+fn a_drifted_node_database_is_not_adopted_and_nothing_changes() {
+    let db = node_database(&["001", "002", "003", "004", "005"], None);
+    db.execute(
+        "DROP INDEX idx_bookings_status; \
+         ALTER TABLE payment_transactions ALTER COLUMN amount TYPE numeric;",
+    );
+    let before = db.dump();
+    let out = migrate(&db.url, &[]);
+    out.assert_code(8);
+    assert!(
+        out.stderr.contains("missing index idx_bookings_status")
+            && out
+                .stderr
+                .contains("payment_transactions.amount: numeric(10,2) expected, numeric found"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(db.dump(), before, "a refused adoption changed something");
+    migrate(&db.url, &["run", "--dry-run"]).assert_code(8);
+}
+
+#[test]
+fn extra_objects_on_node_tables_do_not_block_adoption() {
+    let db = node_database(&["001", "002"], None);
+    db.execute("CREATE INDEX idx_users_created_at_by_hand ON users (created_at);");
+    migrate(&db.url, &["run", "--skip-optional"]).assert_code(0);
+}
+
+#[test]
+fn the_node_runners_lock_makes_the_binary_wait() {
+    let db = node_database(&["001"], None);
+    let mut holder = db.conn();
+    holder
+        .batch_execute("SELECT pg_advisory_lock(1234567890)")
+        .unwrap();
+    let out = migrate(&db.url, &["--lock-wait", "1", "run"]);
+    out.assert_code(7);
+    assert!(
+        out.stderr.contains("Node.js runner's lock 1234567890"),
+        "{}",
+        out.stderr
+    );
+    holder
+        .batch_execute("SELECT pg_advisory_unlock(1234567890)")
+        .unwrap();
+    migrate(&db.url, &["run"]).assert_code(0);
+}
+
+#[test]
+fn a_fresh_run_leaves_history_the_node_runner_reads() {
+    let db = PgDb::new();
+    migrate(&db.url, &[]).assert_code(0);
+    // The Node runner's check, and its status query.
+    assert_eq!(node_check(&db), ["001", "002", "003", "004", "005"]);
+    let listed = db.strings(
+        "SELECT id || ' ' || name || ' ' || success || ' ' || (execution_time_ms >= 0) AS v \
+         FROM migrations ORDER BY executed_at",
+    );
+    assert_eq!(listed[0], "001 Create Core Tables true true");
+    // A revert takes the row away: the Node runner must not find it done.
+    migrate(&db.url, &["revert", "005", "--only", "--yes"]).assert_code(0);
+    assert_eq!(node_check(&db), ["001", "002", "003", "004"]);
+}
+
+#[test]
+fn sqlite_a_schema_without_history_is_adopted_with_a_baseline() {
+    let lite = SqliteDb::new();
+    let catalog = Catalog::embedded(Backend::Sqlite).unwrap();
+    for entry in catalog.entries() {
+        lite.execute(&entry.up_sql);
+    }
+    migrate(&lite.url(), &[]).assert_code(8);
+    lite.execute("DROP INDEX idx_bookings_status;");
+    let out = migrate(&lite.url(), &["adopt", "--baseline", "005"]);
+    out.assert_code(8);
+    assert!(out.stderr.contains("idx_bookings_status"), "{}", out.stderr);
+    lite.execute("CREATE INDEX idx_bookings_status ON bookings (status);");
+    migrate(&lite.url(), &["adopt", "--baseline", "005"]).assert_code(0);
+    migrate(&lite.url(), &["status", "--check"]).assert_code(0);
+}
