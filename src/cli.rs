@@ -105,6 +105,10 @@ pub enum Command {
     #[command(after_help = "Example (a database restored without its history):\n  \
                             buildxpert-migrate adopt --baseline 005 --dry-run")]
     Adopt(AdoptArgs),
+    /// Compare the live schema with what the applied migrations define (drift)
+    #[command(after_help = "Examples:\n  buildxpert-migrate verify\n  \
+                            buildxpert-migrate verify --format json --strict")]
+    Verify(VerifyArgs),
     /// Show each migration's state (npm run db:migrate:status)
     #[command(after_help = "Example:\n  buildxpert-migrate status --format json --check")]
     Status(StatusArgs),
@@ -149,6 +153,10 @@ pub struct ApplyArgs {
     /// Run even though the database has versions this binary does not contain
     #[arg(long)]
     pub allow_unknown: bool,
+
+    /// Check the schema against the applied migrations first; refuse a drifted database (exit 8)
+    #[arg(long)]
+    pub verify: bool,
 
     /// Output: text lines, or one JSON object per line per event
     #[arg(long, value_enum, default_value_t = Output::Text)]
@@ -225,6 +233,21 @@ pub struct StatusArgs {
     /// Exit with code 6 when a required migration is pending (a deploy gate)
     #[arg(long)]
     pub check: bool,
+
+    /// Also compare the schema with the applied migrations (exit 8 on drift)
+    #[arg(long)]
+    pub verify: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Output: one line per difference, grouped by table, or a JSON list
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Also fail (exit 8) on objects no migration creates
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]

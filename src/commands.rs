@@ -7,13 +7,14 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::backup;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Entry};
 use crate::cli::{
     AdoptArgs, ApplyArgs, Cli, Command, Format, MAX_SECONDS, Output, RevertArgs, RunArgs,
-    StatusArgs,
+    StatusArgs, VerifyArgs,
 };
 use crate::config::{self, Environment, Target, UrlSource};
 use crate::connection::{self, Conn, Settings};
+use crate::drift;
 use crate::error::{Error, Result};
 use crate::history::{self, Action, DbState, DieselChange, NodeChange, Record};
 use crate::lock;
@@ -21,6 +22,7 @@ use crate::plan::{self, Options, Plan, Planned, RevertScope, State, Step};
 use crate::report::{self, Event, JsonReporter, Look, Reporter, Summary, TextReporter};
 use crate::runner::{self, RunContext};
 use crate::signals;
+use crate::sqltext;
 
 /// Sets up logging: `RUST_LOG` wins; otherwise `--verbose` shows debug
 /// detail (connection, SQL) and `--quiet` only errors.
@@ -127,6 +129,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
         Some(Command::Redo(args)) => revert(&mut conn, &ctx, args, true),
         Some(Command::Repair(args)) => repair(&mut conn, &ctx, args.version.as_deref()),
         Some(Command::Adopt(args)) => adopt(&mut conn, &ctx, args),
+        Some(Command::Verify(args)) => verify(&mut conn, &ctx, args),
         Some(Command::Status(args)) => status(&mut conn, &ctx, args),
         Some(Command::Completions { .. }) => {
             unreachable!("completions are printed before connecting")
@@ -144,6 +147,7 @@ fn check_versions(cli: &Cli, catalog: &Catalog) -> Result<()> {
         Some(Command::Revert(args) | Command::Redo(args)) => args.version.as_deref(),
         Some(Command::Repair(args)) => args.version.as_deref(),
         Some(Command::Adopt(args)) => Some(args.baseline.as_str()),
+        Some(Command::Verify(_)) => None,
         Some(Command::Status(_) | Command::Completions { .. }) => None,
     };
     match version {
@@ -160,7 +164,7 @@ fn read_only(cli: &Cli) -> bool {
         Some(Command::Force(args)) => args.dry_run,
         Some(Command::Revert(args) | Command::Redo(args)) => args.dry_run,
         Some(Command::Adopt(args)) => args.dry_run,
-        Some(Command::Status(_)) => true,
+        Some(Command::Status(_) | Command::Verify(_)) => true,
         Some(Command::Repair(_) | Command::Completions { .. }) => false,
     }
 }
@@ -221,6 +225,15 @@ fn run(conn: &mut Conn, ctx: &Context<'_>, args: &ApplyArgs, force: bool) -> Res
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
         check_adoption(conn, &ctx.catalog, &state, &plan)?;
+        // `force` ends by saying what it restored; `--verify` refuses drift.
+        let before = if args.verify || (force && args.format == Output::Text) {
+            schema_drift(conn, &ctx.catalog, &state)?
+        } else {
+            Vec::new()
+        };
+        if args.verify {
+            refuse_drift(&before, false)?;
+        }
         apply_plan(
             conn,
             ctx,
@@ -228,8 +241,65 @@ fn run(conn: &mut Conn, ctx: &Context<'_>, args: &ApplyArgs, force: bool) -> Res
             &plan,
             args.backup.as_deref(),
             args.format,
-        )
+        )?;
+        if force && !before.is_empty() && !ctx.cli.global.quiet {
+            let state = history::read_state(conn, &ctx.catalog)?;
+            let after = schema_drift(conn, &ctx.catalog, &state)?;
+            print(&report::restored_text(&before, &after))?;
+        }
+        Ok(())
     })
+}
+
+/// The live schema against what the applied migrations define, compared
+/// by replaying their up.sql where nothing can leak (see [`drift`]).
+fn schema_drift(
+    conn: &mut Conn,
+    catalog: &Catalog,
+    state: &DbState,
+) -> Result<Vec<drift::Difference>> {
+    let applied = catalog
+        .entries()
+        .iter()
+        .filter(|e| matches!(plan::state_of(e, state), State::Applied | State::Modified));
+    let replayed = replayable(applied);
+    let sqls: Vec<&str> = replayed.iter().map(String::as_str).collect();
+    drift::compare(
+        conn,
+        &sqls,
+        drift::Scope::Schema {
+            ignore: &history::TRACKING_TABLES,
+        },
+    )
+}
+
+/// Missing or changed objects fail; objects no migration creates only when `strict`.
+fn refuse_drift(differences: &[drift::Difference], strict: bool) -> Result<()> {
+    let failing: Vec<String> = differences
+        .iter()
+        .filter(|d| strict || d.change != drift::Change::Extra)
+        .map(|d| d.to_string())
+        .collect();
+    if failing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Drift {
+        count: failing.len(),
+        differences: failing.join("; "),
+    })
+}
+
+/// `verify`: reads a consistent state under the lock, compares, reports.
+fn verify(conn: &mut Conn, ctx: &Context<'_>, args: &VerifyArgs) -> Result<()> {
+    let differences = lock::with_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
+        let state = history::read_state(conn, &ctx.catalog)?;
+        schema_drift(conn, &ctx.catalog, &state)
+    })?;
+    print(&match args.format {
+        Format::Table => report::drift_text(&differences),
+        Format::Json => report::drift_json(&differences),
+    })?;
+    refuse_drift(&differences, args.strict)
 }
 
 /// A schema with the migrations' tables but no history at all: running
@@ -261,18 +331,23 @@ fn check_adoption(
         return Ok(());
     };
     let adopting: HashSet<&str> = adopted.iter().map(|e| e.version.as_str()).collect();
-    let replayed: Vec<&str> = catalog
-        .entries()
-        .iter()
-        .filter(|e| e.version.as_str() <= newest)
-        .filter(|e| state.is_applied(&e.version) || adopting.contains(e.version.as_str()))
-        .map(|e| e.up_sql.as_str())
-        .collect();
+    let replayed = replayable(
+        catalog
+            .entries()
+            .iter()
+            .filter(|e| e.version.as_str() <= newest)
+            .filter(|e| state.is_applied(&e.version) || adopting.contains(e.version.as_str())),
+    );
     let owned: HashSet<&str> = adopted
         .iter()
         .flat_map(|e| e.tables.iter().map(String::as_str))
         .collect();
-    let differences: Vec<String> = adoption_differences(conn, &replayed, &owned)?;
+    let sqls: Vec<&str> = replayed.iter().map(String::as_str).collect();
+    let differences: Vec<String> = drift::compare(conn, &sqls, drift::Scope::Tables)?
+        .into_iter()
+        .filter(|d| d.change != drift::Change::Extra && owned.contains(d.table.as_str()))
+        .map(|d| d.to_string())
+        .collect();
     if differences.is_empty() {
         return Ok(());
     }
@@ -286,13 +361,18 @@ fn check_adoption(
     })
 }
 
-// TEMPORARY until src/drift.rs lands (being written in parallel).
-fn adoption_differences(
-    _conn: &mut Conn,
-    _replayed: &[&str],
-    _owned: &HashSet<&str>,
-) -> Result<Vec<String>> {
-    Ok(Vec::new())
+/// The up.sql of `entries` as the drift check replays them: inside its
+/// transaction, so without CONCURRENTLY (the objects are the same).
+fn replayable<'e>(entries: impl Iterator<Item = &'e Entry>) -> Vec<String> {
+    entries
+        .map(|e| {
+            if e.in_transaction {
+                e.up_sql.clone()
+            } else {
+                sqltext::without_concurrently(&e.up_sql)
+            }
+        })
+        .collect()
 }
 
 /// `adopt --baseline VERSION`: a schema without history is checked against
@@ -547,6 +627,13 @@ fn status(conn: &mut Conn, ctx: &Context<'_>, args: &StatusArgs) -> Result<()> {
         Format::Json => report::status_json(&rows),
     };
     print(&text)?;
+    if args.verify {
+        let differences = schema_drift(conn, &ctx.catalog, &state)?;
+        if args.format == Format::Table {
+            print(&report::drift_text(&differences))?;
+        }
+        refuse_drift(&differences, false)?;
+    }
     if args.check {
         plan::check_integrity(&ctx.catalog, &state, false, &HashSet::new())?;
         let pending: Vec<&str> = rows

@@ -110,6 +110,13 @@ pub enum Error {
     },
 
     #[error(
+        "the schema has drifted from what the applied migrations define ({count} \
+         difference(s)): {differences}. Restore the objects (`buildxpert-migrate force` \
+         re-creates missing ones) or record the change in a new migration"
+    )]
+    Drift { count: usize, differences: String },
+
+    #[error(
         "{count} required migration(s) pending: {versions}. Run `buildxpert-migrate run` to \
          apply them"
     )]
@@ -185,6 +192,10 @@ pub enum Error {
     #[error("the migration set is inconsistent: {0}")]
     Catalog(String),
 
+    /// The migrations' SQL cannot be replayed to compare the schema with it.
+    #[error("cannot compare the database with what the migrations define: {0}")]
+    CannotCompare(String),
+
     #[error("database error while {doing}: {message}")]
     Database { doing: String, message: String },
 
@@ -208,13 +219,16 @@ impl Error {
             Error::ForeignHistoryTable { .. }
             | Error::UnrecordedSchema { .. }
             | Error::AdoptionMismatch { .. }
+            | Error::Drift { .. }
             | Error::Modified { .. }
             | Error::Inconsistent { .. }
             | Error::UnknownApplied { .. } => exit::INTEGRITY,
             Error::BackupTool(_) => exit::CONNECT,
-            Error::Catalog(_) | Error::Database { .. } | Error::Backup(_) | Error::Output(_) => {
-                exit::UNEXPECTED
-            }
+            Error::Catalog(_)
+            | Error::CannotCompare(_)
+            | Error::Database { .. }
+            | Error::Backup(_)
+            | Error::Output(_) => exit::UNEXPECTED,
         }
     }
 

@@ -47,6 +47,9 @@ diesel::table! {
 /// Our action log's name, kept out of `diesel print-schema` and of `verify`.
 pub const ACTIONS_TABLE: &str = "bxm_migration_actions";
 
+/// The tables that record migrations rather than hold the application's data.
+pub const TRACKING_TABLES: [&str; 3] = ["migrations", "__diesel_schema_migrations", ACTIONS_TABLE];
+
 /// The columns our log has, in order; another shape means it is not ours.
 const COLUMNS: [&str; 12] = [
     "id",

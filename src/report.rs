@@ -18,6 +18,7 @@ use serde_json::json;
 
 use crate::catalog::Entry;
 use crate::config::Target;
+use crate::drift::{Change, Difference};
 use crate::plan::{Plan, StatusRow, Step};
 
 /// Counts of one run, for the summary line.
@@ -426,6 +427,63 @@ pub fn status_table(rows: &[StatusRow]) -> String {
 /// The `status --format json` array.
 pub fn status_json(rows: &[StatusRow]) -> String {
     serde_json::to_string_pretty(rows).expect("status rows are plain data")
+}
+
+/// `verify`'s text: one line per difference, grouped by table.
+pub fn drift_text(differences: &[Difference]) -> String {
+    if differences.is_empty() {
+        return "The schema matches what the applied migrations define.".to_string();
+    }
+    let mut text = String::new();
+    let mut table = None;
+    for difference in differences {
+        if table != Some(&difference.table) {
+            let heading = if difference.table.is_empty() {
+                "(functions)"
+            } else {
+                &difference.table
+            };
+            text.push_str(&format!("{heading}:\n"));
+            table = Some(&difference.table);
+        }
+        text.push_str(&format!("  {difference}\n"));
+    }
+    let count = |change| differences.iter().filter(|d| d.change == change).count();
+    text.push_str(&format!(
+        "{} difference(s): {} missing, {} changed, {} extra",
+        differences.len(),
+        count(Change::Missing),
+        count(Change::Changed),
+        count(Change::Extra)
+    ));
+    text
+}
+
+/// `verify --format json`: one object per difference.
+pub fn drift_json(differences: &[Difference]) -> String {
+    serde_json::to_string_pretty(differences).unwrap_or_else(|_| "[]".to_string())
+}
+
+/// What `force` restored: the differences before it that are gone now,
+/// and whatever is left.
+pub fn restored_text(before: &[Difference], after: &[Difference]) -> String {
+    let restored: Vec<String> = before
+        .iter()
+        .filter(|d| !after.contains(d))
+        .map(|d| d.to_string())
+        .collect();
+    let mut text = if restored.is_empty() {
+        "restored: nothing".to_string()
+    } else {
+        format!("restored: {}", restored.join("; "))
+    };
+    if after.is_empty() {
+        text.push_str("\nno difference left: the schema matches the applied migrations");
+    } else {
+        let left: Vec<String> = after.iter().map(|d| d.to_string()).collect();
+        text.push_str(&format!("\nstill different: {}", left.join("; ")));
+    }
+    text
 }
 
 #[cfg(test)]

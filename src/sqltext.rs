@@ -80,6 +80,37 @@ pub fn transaction_control(sql: &str) -> Vec<Statement> {
         .collect()
 }
 
+/// The SQL with every `CONCURRENTLY` keyword removed, for replaying a
+/// migration that runs outside a transaction inside one (where PostgreSQL
+/// refuses it): the objects it creates are the same.
+pub fn without_concurrently(sql: &str) -> String {
+    let chars: Vec<char> = without_bom(sql).chars().collect();
+    let mut out = String::with_capacity(sql.len());
+    let mut line = 1;
+    let mut i = 0;
+    while i < chars.len() {
+        let next = chars.get(i + 1).copied();
+        let end = match chars[i] {
+            '-' if next == Some('-') => {
+                let mut j = i;
+                while j < chars.len() && chars[j] != '\n' {
+                    j += 1;
+                }
+                j
+            }
+            '/' if next == Some('*') => skip_block_comment(&chars, i, &mut line),
+            c if c.is_whitespace() => i + 1,
+            _ => skip_token(&chars, i, &mut line),
+        };
+        let token: String = chars[i..end].iter().collect();
+        if !token.eq_ignore_ascii_case("CONCURRENTLY") {
+            out.push_str(&token);
+        }
+        i = end;
+    }
+    out
+}
+
 /// `/* … */`, nested as PostgreSQL nests them; returns the index after it.
 fn skip_block_comment(chars: &[char], start: usize, line: &mut usize) -> usize {
     let mut depth = 0;
@@ -199,6 +230,17 @@ mod tests {
             ]
         );
         assert!(transaction_control("DO $$ BEGIN COMMIT; END $$;").is_empty());
+    }
+
+    #[test]
+    fn concurrently_is_dropped_outside_strings_and_comments() {
+        assert_eq!(
+            without_concurrently(
+                "CREATE UNIQUE INDEX Concurrently IF NOT EXISTS uq ON t (c); -- CONCURRENTLY\n\
+                 SELECT 'concurrently';"
+            ),
+            "CREATE UNIQUE INDEX  IF NOT EXISTS uq ON t (c); -- CONCURRENTLY\nSELECT 'concurrently';"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod support;
 
 mod concurrency;
 mod defects;
+mod drift;
 mod dsl;
 mod errors;
 mod interop;
@@ -16,3 +17,4 @@ mod robustness;
 mod safety;
 mod schema;
 mod sqlite_run;
+mod verify;

@@ -338,7 +338,8 @@ fn a_drifted_node_database_is_not_adopted_and_nothing_changes() {
         out.stderr.contains("missing index idx_bookings_status")
             && out
                 .stderr
-                .contains("payment_transactions.amount: numeric(10,2) expected, numeric found"),
+                .contains("column payment_transactions.amount: numeric(10,2)")
+            && out.stderr.contains("expected, numeric"),
         "{}",
         out.stderr
     );
