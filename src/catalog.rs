@@ -23,7 +23,8 @@ pub static SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations
 
 /// The same files as text, for checksums, dry runs and `--verbose`
 /// (Diesel's embedded migrations do not expose their SQL).
-static POSTGRES_SQL: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/migrations/postgres");
+pub(crate) static POSTGRES_SQL: Dir<'static> =
+    include_dir!("$CARGO_MANIFEST_DIR/migrations/postgres");
 static SQLITE_SQL: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/migrations/sqlite");
 
 /// The declarations shared by both sets.

@@ -552,3 +552,282 @@ pub fn status(catalog: &Catalog, db: &DbState) -> Vec<StatusRow> {
     rows.sort_by(|a, b| a.version.cmp(&b.version));
     rows
 }
+
+/// The planner from plain values: the embedded PostgreSQL set (001–002
+/// required, 003–005 optional; 002 and 004/005 need 001, 003 needs 002)
+/// against database states built by hand. Milliseconds, no database.
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::config::Backend;
+    use crate::history::{HistoryRow, STARTED};
+    use crate::node_history::NodeRow;
+
+    fn catalog() -> Catalog {
+        Catalog::embedded(Backend::Postgres).unwrap()
+    }
+
+    /// A log row as the runner writes it.
+    fn row(catalog: &Catalog, version: &str, action: Action, success: bool) -> HistoryRow {
+        HistoryRow {
+            version: version.to_string(),
+            name: String::new(),
+            action: action.as_str().to_string(),
+            success,
+            executed_at: "2026-11-28T00:00:00.000Z".to_string(),
+            execution_time_ms: Some(1),
+            checksum: catalog.get(version).map(|e| e.checksum.clone()),
+            error: (!success).then(|| STARTED.to_string()),
+        }
+    }
+
+    fn node(version: &str, success: bool) -> NodeRow {
+        NodeRow {
+            id: version.to_string(),
+            name: String::new(),
+            executed_at: None,
+            success,
+            error_message: (!success).then(|| "boom".to_string()),
+            execution_time_ms: None,
+        }
+    }
+
+    /// Applied by this binary: Diesel's record plus an apply row each.
+    fn applied(catalog: &Catalog, versions: &[&str]) -> DbState {
+        let diesel: BTreeMap<String, String> = versions
+            .iter()
+            .map(|v| (v.to_string(), String::new()))
+            .collect();
+        let log = versions
+            .iter()
+            .map(|v| row(catalog, v, Action::Apply, true))
+            .collect();
+        DbState::new(diesel, log, BTreeMap::new())
+    }
+
+    fn outline(plan: &Plan<'_>) -> Vec<String> {
+        plan.steps
+            .iter()
+            .map(|p| format!("{} {:?}", p.entry.version, p.step))
+            .collect()
+    }
+
+    fn options(force: bool, skip_optional: bool, to: Option<&str>) -> Options {
+        Options {
+            force,
+            skip_optional,
+            to: to.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn plans_for_each_option() {
+        let c = catalog();
+        let cases: [(&[&str], Options, &[&str]); 5] = [
+            (
+                &[],
+                options(false, false, None),
+                &[
+                    "001 Apply",
+                    "002 Apply",
+                    "003 Apply",
+                    "004 Apply",
+                    "005 Apply",
+                ],
+            ),
+            (
+                &[],
+                options(false, true, None),
+                &[
+                    "001 Apply",
+                    "002 Apply",
+                    "003 Skip { record: true }",
+                    "004 Skip { record: true }",
+                    "005 Skip { record: true }",
+                ],
+            ),
+            (
+                &["001", "002"],
+                options(false, false, Some("003")),
+                &["001 AlreadyApplied", "002 AlreadyApplied", "003 Apply"],
+            ),
+            (
+                &["001"],
+                options(true, false, Some("002")),
+                &[
+                    "001 Force { recorded: true }",
+                    "002 Force { recorded: false }",
+                ],
+            ),
+            (
+                &["001", "002", "003", "004", "005"],
+                options(false, true, None),
+                &[
+                    "001 AlreadyApplied",
+                    "002 AlreadyApplied",
+                    "003 AlreadyApplied",
+                    "004 AlreadyApplied",
+                    "005 AlreadyApplied",
+                ],
+            ),
+        ];
+        for (done, opts, expected) in cases {
+            let state = applied(&c, done);
+            let plan = plan(&c, &state, &opts).unwrap();
+            assert_eq!(outline(&plan), expected, "{done:?} {opts:?}");
+        }
+    }
+
+    #[test]
+    fn a_skip_already_recorded_is_not_recorded_again() {
+        let c = catalog();
+        let done = applied(&c, &["001", "002"]);
+        let mut log = done.history.clone();
+        log.push(row(&c, "003", Action::Skip, true));
+        let state = DbState::new(done.applied.clone(), log, BTreeMap::new());
+        let plan = plan(&c, &state, &options(false, true, None)).unwrap();
+        assert_eq!(plan.steps[2].step, Step::Skip { record: false });
+        assert_eq!(plan.steps[3].step, Step::Skip { record: true });
+        assert_eq!(state_of(c.get("003").unwrap(), &state), State::Skipped);
+    }
+
+    #[test]
+    fn a_needed_migration_left_out_is_refused_before_anything_runs() {
+        // The same files with 002 declared optional: 003 still needs it.
+        let manifest = crate::catalog::Manifest::parse(
+            "[\"002\"]\nname = \"add_payment_transactions_table\"\noptional = true\n\
+             [\"003\"]\nname = \"add_payment_logging_tables\"\nneeds = [\"002\"]\n",
+        )
+        .unwrap();
+        let custom = Catalog::load(
+            &crate::catalog::POSTGRES_MIGRATIONS,
+            &crate::catalog::POSTGRES_SQL,
+            &manifest,
+        )
+        .unwrap();
+        let err = plan(&custom, &DbState::default(), &options(false, true, None))
+            .err()
+            .unwrap();
+        assert!(
+            matches!(&err, Error::MissingDependency { version, .. } if version == "003"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("--skip-optional"), "{err}");
+        assert!(plan(&custom, &DbState::default(), &options(false, false, None)).is_ok());
+    }
+
+    #[test]
+    fn reverts_newest_first_and_refuse_one_another_needs() {
+        let c = catalog();
+        let state = applied(&c, &["001", "002", "003", "004", "005"]);
+        let revert = |scope| {
+            plan_revert(&c, &state, &scope)
+                .map(|p| outline(&p))
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(revert(RevertScope::Last).unwrap(), ["005 Revert"]);
+        assert_eq!(
+            revert(RevertScope::DownTo("004".into())).unwrap(),
+            ["005 Revert", "004 Revert"]
+        );
+        assert_eq!(
+            revert(RevertScope::Only("004".into())).unwrap(),
+            ["004 Revert"]
+        );
+        let needed = revert(RevertScope::Only("002".into())).unwrap_err();
+        assert!(needed.contains("003"), "{needed}");
+        assert_eq!(revert(RevertScope::All).unwrap().len(), 5);
+    }
+
+    #[test]
+    fn states_and_integrity_from_the_history() {
+        let c = catalog();
+        let e = |v| c.get(v).unwrap();
+        let mut state = applied(&c, &["001", "002"]);
+
+        // A changed up.sql: modified, refused unless forced.
+        state.history[1].checksum = Some("0".repeat(64));
+        let modified = DbState::new(
+            state.applied.clone(),
+            state.history.clone(),
+            BTreeMap::new(),
+        );
+        assert_eq!(state_of(e("002"), &modified), State::Modified);
+        assert!(matches!(
+            check_integrity(&c, &modified, false, &HashSet::new()),
+            Err(Error::Modified { .. })
+        ));
+        assert!(check_integrity(&c, &modified, false, &HashSet::from(["002"])).is_ok());
+
+        // A started row left alone: failed, or running while the lock is held.
+        let mut log = applied(&c, &["001"]).history;
+        log.push(row(&c, "002", Action::Apply, false));
+        let mut started = DbState::new(
+            BTreeMap::from([("001".to_string(), String::new())]),
+            log,
+            BTreeMap::new(),
+        );
+        assert_eq!(state_of(e("002"), &started), State::Failed);
+        assert!(matches!(
+            check_integrity(&c, &started, false, &HashSet::new()),
+            Err(Error::PreviouslyFailed { .. })
+        ));
+        started.lock_held_elsewhere = true;
+        assert_eq!(state_of(e("002"), &started), State::Running);
+
+        // Versions from a newer binary: unknown, refused unless allowed.
+        let mut newer = applied(&c, &["001"]);
+        newer.applied.insert("006".to_string(), String::new());
+        assert!(matches!(
+            check_integrity(&c, &newer, false, &HashSet::new()),
+            Err(Error::UnknownApplied { .. })
+        ));
+        assert!(check_integrity(&c, &newer, true, &HashSet::new()).is_ok());
+        assert_eq!(status(&c, &newer).last().unwrap().state, State::Unknown);
+    }
+
+    #[test]
+    fn node_runner_history_is_adopted_or_retried() {
+        let c = catalog();
+        let e = |v| c.get(v).unwrap();
+        let nodes = BTreeMap::from([
+            ("001".to_string(), node("001", true)),
+            ("002".to_string(), node("002", true)),
+            ("003".to_string(), node("003", false)),
+        ]);
+        let state = DbState::new(BTreeMap::new(), Vec::new(), nodes);
+        assert_eq!(state_of(e("001"), &state), State::Applied);
+        assert_eq!(state_of(e("003"), &state), State::Failed);
+        assert!(note_of(e("001"), &state).unwrap().contains("adopts"));
+        // Its failure is retried, not a reason to stop (the SQL is idempotent).
+        assert!(check_integrity(&c, &state, false, &HashSet::new()).is_ok());
+        let planned = plan(&c, &state, &options(false, false, None)).unwrap();
+        assert_eq!(
+            outline(&planned)[..3],
+            [
+                "001 Adopt { node_recorded: true }",
+                "002 Adopt { node_recorded: true }",
+                "003 Apply"
+            ]
+        );
+        assert_eq!(planned.adopted().len(), 2);
+        // force re-runs instead of adopting.
+        let forced = plan(&c, &state, &options(true, false, None)).unwrap();
+        assert_eq!(forced.steps[0].step, Step::Force { recorded: false });
+        // A baseline adopts what is not applied yet.
+        let baseline = plan_baseline(&c, &applied(&c, &["001"]), "002").unwrap();
+        assert_eq!(
+            outline(&baseline),
+            ["001 AlreadyApplied", "002 Adopt { node_recorded: false }"]
+        );
+    }
+
+    #[test]
+    fn the_embedded_set_holds_no_transaction_control() {
+        let c = catalog();
+        let plan = plan(&c, &DbState::default(), &options(false, false, None)).unwrap();
+        assert!(check_runnable(&plan).is_ok());
+    }
+}
