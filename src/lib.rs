@@ -10,6 +10,7 @@
 //! - [`connection`]: the pooled connection, session settings, transactions,
 //!   connection errors.
 //! - [`lock`]: one runner at a time (PostgreSQL advisory lock, polled).
+//! - [`drift`]: what the migrations define versus what the database has (adoption, `verify`).
 //! - [`history`]: what the database has (Diesel's record, the `migrations` table, our action log).
 //! - [`node_history`]: the Node.js runner's `migrations` table, shared with that runner.
 //! - [`plan`]: what a run will do and what `status` shows, as pure values.
@@ -29,6 +30,7 @@ pub mod config;
 pub mod connection;
 pub mod conninfo;
 pub mod directory;
+pub mod drift;
 pub mod error;
 pub mod history;
 pub mod lock;
