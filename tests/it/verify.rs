@@ -10,8 +10,8 @@ fn differences(url: &str, extra: &[&str]) -> (i32, Vec<(String, String, String)>
     let mut args = vec!["verify", "--format", "json"];
     args.extend(extra);
     let out = migrate(url, &args);
-    let list: serde_json::Value = serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", out.all()));
+    let list: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.all()));
     let found = list
         .as_array()
         .unwrap()
@@ -47,9 +47,24 @@ fn a_clean_database_verifies_with_an_empty_list() {
 #[test]
 fn each_kind_of_drift_is_exactly_that_difference() {
     let cases: [(&str, &str, &str, &str); 7] = [
-        ("DROP INDEX idx_bookings_status", "missing", "bookings", "index idx_bookings_status"),
-        ("ALTER TABLE addresses DROP COLUMN pincode", "missing", "addresses", "column pincode"),
-        ("ALTER TABLE addresses ADD COLUMN landmark text", "extra", "addresses", "column landmark"),
+        (
+            "DROP INDEX idx_bookings_status",
+            "missing",
+            "bookings",
+            "index idx_bookings_status",
+        ),
+        (
+            "ALTER TABLE addresses DROP COLUMN pincode",
+            "missing",
+            "addresses",
+            "column pincode",
+        ),
+        (
+            "ALTER TABLE addresses ADD COLUMN landmark text",
+            "extra",
+            "addresses",
+            "column landmark",
+        ),
         (
             "ALTER TABLE payment_transactions ALTER COLUMN amount TYPE numeric",
             "changed",
@@ -100,7 +115,11 @@ fn an_extra_table_fails_only_with_strict() {
     assert_eq!(differences(&db.url, &["--strict"]).0, 8);
     let out = migrate(&db.url, &["verify", "--strict"]);
     out.assert_code(8);
-    assert!(out.stdout.contains("extra table tmp_backfill"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("extra table tmp_backfill"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -108,7 +127,11 @@ fn an_invalid_index_left_by_a_failed_concurrent_build_is_drift() {
     let db = PgDb::new();
     let set = migration_dir(
         &[
-            ("001_items", "CREATE TABLE items (code text);", "DROP TABLE items;"),
+            (
+                "001_items",
+                "CREATE TABLE items (code text);",
+                "DROP TABLE items;",
+            ),
             (
                 "002_unique",
                 "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS uq_items_code ON items (code);",
@@ -146,12 +169,18 @@ fn run_verify_refuses_a_drifted_database_and_force_says_what_it_restored() {
     assert_eq!(db.dump(), before, "a refused run changed something");
     let status = migrate(&db.url, &["status", "--verify"]);
     status.assert_code(8);
-    assert!(status.stdout.contains("missing index idx_bookings_status"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("missing index idx_bookings_status"),
+        "{}",
+        status.stdout
+    );
 
     let forced = migrate(&db.url, &["force", "--to", "003"]);
     forced.assert_code(0);
     assert!(
-        forced.stdout.contains("restored: missing index idx_bookings_status")
+        forced
+            .stdout
+            .contains("restored: missing index idx_bookings_status")
             && forced.stdout.contains("no difference left"),
         "{}",
         forced.stdout
@@ -196,7 +225,10 @@ fn a_sigkill_during_the_replay_leaves_nothing_behind() {
          AND application_name = 'buildxpert-migrate'",
     ) == ["0"]
     {
-        assert!(started.elapsed() < Duration::from_secs(20), "the replay never started");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the replay never started"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().unwrap();
