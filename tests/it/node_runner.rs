@@ -406,3 +406,62 @@ fn sqlite_a_schema_without_history_is_adopted_with_a_baseline() {
     migrate(&lite.url(), &["adopt", "--baseline", "005"]).assert_code(0);
     migrate(&lite.url(), &["status", "--check"]).assert_code(0);
 }
+
+/// A later Node release's table: executed_by, checksum (the version id),
+/// version (a re-run counter) and its two indexes. We write executed_by and
+/// version with their meanings and keep our SHA-256 out of checksum.
+#[test]
+fn a_later_node_releases_table_keeps_its_meanings() {
+    let db = node_database(&["001", "002"], None);
+    db.execute(
+        "ALTER TABLE migrations ADD COLUMN IF NOT EXISTS executed_by TEXT; \
+         ALTER TABLE migrations ADD COLUMN IF NOT EXISTS checksum TEXT; \
+         ALTER TABLE migrations ADD COLUMN IF NOT EXISTS version INTEGER DEFAULT 1; \
+         CREATE INDEX IF NOT EXISTS idx_migrations_executed_at ON migrations (executed_at); \
+         CREATE INDEX IF NOT EXISTS idx_migrations_success ON migrations (success); \
+         UPDATE migrations SET checksum = id, executed_by = 'deploy';",
+    );
+    migrate(&db.url, &["run", "--skip-optional"]).assert_code(0);
+    migrate(&db.url, &["force", "--to", "002"]).assert_code(0);
+    assert_eq!(
+        db.strings(
+            "SELECT id || ' ' || checksum || ' ' || version || ' ' || (executed_by <> 'deploy') \
+             AS v FROM migrations ORDER BY id"
+        ),
+        ["001 001 2 true", "002 002 2 true"]
+    );
+}
+
+/// Production databases move with pg_dump / pg_restore, after which
+/// PostgreSQL prints some check constraints differently: still adopted.
+#[test]
+fn a_node_database_moved_with_pg_dump_and_pg_restore_is_adopted() {
+    let source = node_database(&["001", "002", "003", "004", "005"], None);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("node.dump");
+    let dumped = std::process::Command::new("pg_dump")
+        .args(["--format=custom", "--no-owner", "--file"])
+        .arg(&file)
+        .args(["--dbname", &source.url])
+        .status()
+        .unwrap();
+    assert!(dumped.success());
+    let restored = PgDb::new();
+    let status = std::process::Command::new("pg_restore")
+        .args(["--no-owner", "--dbname", &restored.url])
+        .arg(&file)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let check = "SELECT pg_get_constraintdef(oid) AS v FROM pg_constraint \
+                 WHERE conname = 'payment_transactions_status_check'";
+    assert_ne!(
+        restored.strings(check),
+        source.strings(check),
+        "this server prints the restored check as the original: the test proves nothing"
+    );
+    let out = migrate(&restored.url, &[]);
+    out.assert_code(0);
+    assert!(out.stdout.contains("5 adopted"), "{}", out.stdout);
+    migrate(&restored.url, &["verify"]).assert_code(0);
+}
