@@ -9,13 +9,14 @@ use std::time::Duration;
 use crate::backup;
 use crate::catalog::{Catalog, Entry};
 use crate::cli::{
-    AdoptArgs, ApplyArgs, Cli, Command, Format, MAX_SECONDS, Output, RevertArgs, RunArgs,
-    StatusArgs, VerifyArgs,
+    AdoptArgs, ApplyArgs, Cli, Command, FleetCommand, Format, MAX_SECONDS, Output, RevertArgs,
+    RunArgs, StatusArgs, VerifyArgs,
 };
-use crate::config::{self, Environment, Target, UrlSource};
+use crate::config::{self, Backend, Environment, Target, UrlSource};
 use crate::connection::{self, Conn, Settings};
 use crate::drift;
 use crate::error::{Error, Result};
+use crate::fleet;
 use crate::history::{self, Action, DbState, DieselChange, NodeChange, Record};
 use crate::lock;
 use crate::plan::{self, Options, Plan, Planned, RevertScope, State, Step};
@@ -69,6 +70,11 @@ pub fn execute(cli: &Cli) -> Result<()> {
         return Ok(report::to_stdout(&script)?);
     }
     signals::exit_on_interrupt()?;
+    if let Some(Command::Fleet(command)) = &cli.command {
+        // The runs' shared flags are checked once here, not by every run.
+        settings(cli)?;
+        return fleet::execute(cli, command);
+    }
     // Only needed to look for config.env / .env and the default file: a
     // deleted working directory must not block an explicit URL.
     let dir = std::env::current_dir();
@@ -77,7 +83,16 @@ pub fn execute(cli: &Cli) -> Result<()> {
         var: &var,
         dir: dir.as_deref().map_err(|e| e.to_string()),
     };
-    let target = config::resolve(cli.global.database_url.as_deref(), &env)?;
+    let target = config::resolve(
+        cli.global.database_url.as_deref(),
+        cli.global.database_url_file.as_deref(),
+        &env,
+    )?;
+    if !cli.global.quiet {
+        for warning in config::secret_warnings(&target) {
+            report::note(&warning);
+        }
+    }
     if target.source == UrlSource::Default && !cli.global.quiet {
         report::note(&format!(
             "No database configured: migrating the local SQLite file {}. To migrate PostgreSQL, \
@@ -86,11 +101,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
             target.connect_url
         ));
     }
-    let catalog = match &cli.global.migration_dir {
-        Some(dir) => Catalog::from_dir(dir)?,
-        None => Catalog::embedded(target.backend)?,
-    };
-    check_versions(cli, &catalog)?;
+    let catalog = catalog_for(cli, target.backend)?;
     if read_only(cli)
         && let Some(file) = target.sqlite_file()
         && !file.exists()
@@ -107,6 +118,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
     }
     let settings = settings(cli)?;
     let mut conn = connection::connect(&target, &settings)?;
+    check_encryption(&mut conn, &target, cli, env.production())?;
     if log::log_enabled!(log::Level::Debug) {
         log::debug!(
             "connected to {} (from {})",
@@ -131,10 +143,21 @@ pub fn execute(cli: &Cli) -> Result<()> {
         Some(Command::Adopt(args)) => adopt(&mut conn, &ctx, args),
         Some(Command::Verify(args)) => verify(&mut conn, &ctx, args),
         Some(Command::Status(args)) => status(&mut conn, &ctx, args),
-        Some(Command::Completions { .. }) => {
-            unreachable!("completions are printed before connecting")
+        Some(Command::Fleet(_) | Command::Completions { .. }) => {
+            unreachable!("fleet and completions are handled before connecting")
         }
     }
+}
+
+/// The migrations for `backend` (or `--migration-dir`'s), with the version
+/// arguments checked against them.
+pub(crate) fn catalog_for(cli: &Cli, backend: Backend) -> Result<Catalog> {
+    let catalog = match &cli.global.migration_dir {
+        Some(dir) => Catalog::from_dir(dir)?,
+        None => Catalog::embedded(backend)?,
+    };
+    check_versions(cli, &catalog)?;
+    Ok(catalog)
 }
 
 /// Version arguments must name a migration of this binary; checked before
@@ -147,6 +170,8 @@ fn check_versions(cli: &Cli, catalog: &Catalog) -> Result<()> {
         Some(Command::Revert(args) | Command::Redo(args)) => args.version.as_deref(),
         Some(Command::Repair(args)) => args.version.as_deref(),
         Some(Command::Adopt(args)) => Some(args.baseline.as_str()),
+        Some(Command::Fleet(FleetCommand::Run(args))) => args.run.apply.to.as_deref(),
+        Some(Command::Fleet(_)) => None,
         Some(Command::Verify(_)) => None,
         Some(Command::Status(_) | Command::Completions { .. }) => None,
     };
@@ -165,8 +190,34 @@ fn read_only(cli: &Cli) -> bool {
         Some(Command::Revert(args) | Command::Redo(args)) => args.dry_run,
         Some(Command::Adopt(args)) => args.dry_run,
         Some(Command::Status(_) | Command::Verify(_)) => true,
-        Some(Command::Repair(_) | Command::Completions { .. }) => false,
+        Some(Command::Repair(_) | Command::Fleet(_) | Command::Completions { .. }) => false,
     }
+}
+
+/// Production data should not cross the network in clear text: warn when
+/// it does, or refuse with `--require-tls`. Only then is it asked (one more
+/// round trip).
+fn check_encryption(conn: &mut Conn, target: &Target, cli: &Cli, production: bool) -> Result<()> {
+    let required = cli.global.require_tls;
+    if !(required || production) || !connection::in_clear_text(conn)? {
+        return Ok(());
+    }
+    let reason = "the connection is not encrypted (pg_stat_ssl: no TLS)";
+    let fix = "set sslmode=require (or verify-full) in the URL and enable ssl on the server";
+    if required {
+        return Err(Error::Connect {
+            target: target.to_string(),
+            reason: reason.to_string(),
+            hint: format!("--require-tls refuses it: {fix}"),
+        });
+    }
+    if !cli.global.quiet {
+        report::note(&format!(
+            "warning: {reason} and BUILDXPERT_ENV=production: {fix}; --require-tls makes this \
+             an error"
+        ));
+    }
+    Ok(())
 }
 
 fn settings(cli: &Cli) -> Result<Settings> {
@@ -210,6 +261,9 @@ fn run(conn: &mut Conn, ctx: &Context<'_>, args: &ApplyArgs, force: bool) -> Res
             .collect();
         plan::check_integrity(&ctx.catalog, state, args.allow_unknown, &forced)?;
         plan::check_runnable(&plan)?;
+        if args.single_transaction {
+            plan::check_single_transaction(&plan)?;
+        }
         Ok(plan)
     };
     if args.dry_run {
@@ -225,15 +279,21 @@ fn run(conn: &mut Conn, ctx: &Context<'_>, args: &ApplyArgs, force: bool) -> Res
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
         check_adoption(conn, &ctx.catalog, &state, &plan)?;
-        // `force` ends by saying what it restored; `--verify` refuses drift.
-        let before = if args.verify || (force && args.format == Output::Text) {
-            schema_drift(conn, &ctx.catalog, &state)?
+        // `--verify` refuses drift. `force` ends by saying what it restored,
+        // when the comparison can be made: a migration that inserts rows
+        // the next one rejects cannot be replayed, and must not stop a force.
+        let before = if args.verify {
+            let found = schema_drift(conn, &ctx.catalog, &state)?;
+            refuse_drift(&found, false)?;
+            found
+        } else if force && args.format == Output::Text {
+            schema_drift(conn, &ctx.catalog, &state).unwrap_or_else(|e| {
+                log::info!("not comparing the schema before the force: {e}");
+                Vec::new()
+            })
         } else {
             Vec::new()
         };
-        if args.verify {
-            refuse_drift(&before, false)?;
-        }
         apply_plan(
             conn,
             ctx,
@@ -241,11 +301,13 @@ fn run(conn: &mut Conn, ctx: &Context<'_>, args: &ApplyArgs, force: bool) -> Res
             &plan,
             args.backup.as_deref(),
             args.format,
+            args.single_transaction,
         )?;
         if force && !before.is_empty() && !ctx.cli.global.quiet {
             let state = history::read_state(conn, &ctx.catalog)?;
-            let after = schema_drift(conn, &ctx.catalog, &state)?;
-            print(&report::restored_text(&before, &after))?;
+            if let Ok(after) = schema_drift(conn, &ctx.catalog, &state) {
+                print(&report::restored_text(&before, &after))?;
+            }
         }
         Ok(())
     })
@@ -392,7 +454,7 @@ fn adopt(conn: &mut Conn, ctx: &Context<'_>, args: &AdoptArgs) -> Result<()> {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
         check_adoption(conn, &ctx.catalog, &state, &plan)?;
-        apply_plan(conn, ctx, &state, &plan, None, args.format)
+        apply_plan(conn, ctx, &state, &plan, None, args.format, false)
     })
 }
 
@@ -405,14 +467,20 @@ fn apply_plan(
     plan: &Plan<'_>,
     backup_dir: Option<&Path>,
     output: Output,
+    single_transaction: bool,
 ) -> Result<()> {
-    let backup_path = match backup_dir {
+    let backup = match backup_dir {
         Some(dir) if plan.changes_schema() => {
-            let path = backup::take(conn, &ctx.target, dir, ctx.settings.lock_timeout)?;
+            let backup = backup::take(conn, &ctx.target, dir, ctx.settings.lock_timeout)?;
             if !ctx.cli.global.quiet {
-                report::note(&format!("Backup written to {}", path.display()));
+                report::note(&format!(
+                    "Backup written to {} ({} bytes, SHA-256 {})",
+                    backup.path.display(),
+                    backup.bytes,
+                    backup.sha256
+                ));
             }
-            Some(path.to_string_lossy().into_owned())
+            Some(backup)
         }
         _ => None,
     };
@@ -428,8 +496,9 @@ fn apply_plan(
         executed_by: &executed_by,
         os_user: &os_user,
         node_columns: state.node_columns(),
-        backup_path: backup_path.as_deref(),
+        backup: backup.as_ref(),
         lock_retries: ctx.cli.global.lock_retries,
+        single_transaction,
     };
     runner::execute(conn, plan, &context, reporter(ctx, output).as_mut())?;
     Ok(())
@@ -507,6 +576,7 @@ fn revert(conn: &mut Conn, ctx: &Context<'_>, args: &RevertArgs, redo: bool) -> 
             &plan,
             args.backup.as_deref(),
             args.format,
+            false,
         )
     })
 }
@@ -584,7 +654,7 @@ fn repair(conn: &mut Conn, ctx: &Context<'_>, version: Option<&str>) -> Result<(
                 checksum: Some(&entry.checksum),
                 executed_by: &executed_by,
                 error: None,
-                backup_path: None,
+                backup: None,
             };
             let outcome = match found {
                 State::Modified => "accepted its current up.sql (new checksum recorded)",
@@ -619,6 +689,13 @@ fn repair(conn: &mut Conn, ctx: &Context<'_>, version: Option<&str>) -> Result<(
 }
 
 fn status(conn: &mut Conn, ctx: &Context<'_>, args: &StatusArgs) -> Result<()> {
+    if args.backups {
+        let backups = history::read_backups(conn)?;
+        return print(&match args.format {
+            Format::Table => format!("{}\n{}", ctx.target, report::backups_table(&backups)),
+            Format::Json => report::backups_json(&backups),
+        });
+    }
     let mut state = history::read_state(conn, &ctx.catalog)?;
     state.lock_held_elsewhere = lock::held_elsewhere(conn, &ctx.target)?;
     let rows = plan::status(&ctx.catalog, &state);

@@ -9,7 +9,9 @@ use diesel::connection::SimpleConnection;
 
 use buildxpert_migrate::lock::LOCK_KEY;
 
-use crate::support::{Outcome, PgDb, SqliteDb, finish, migrate, migration_dir, spawn};
+use crate::support::{
+    Outcome, PgDb, SqliteDb, finish, migrate, migration_dir, outside_transaction, spawn,
+};
 
 /// Waits until the server has ended every session of the binary on `db`
 /// (it notices a vanished client within client_connection_check_interval).
@@ -99,11 +101,7 @@ fn four_runners_with_create_index_concurrently_do_not_deadlock() {
         ],
         None,
     );
-    std::fs::write(
-        set.path().join("002_index_readings/metadata.toml"),
-        "run_in_transaction = false\n",
-    )
-    .unwrap();
+    outside_transaction(&set, "002_index_readings");
     let db = PgDb::new();
     let dir = set.path().to_str().unwrap();
     let children: Vec<Child> = (0..4)

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 
-use crate::support::{PgDb, SqliteDb, finish, migrate, migration_dir, spawn};
+use crate::support::{PgDb, SqliteDb, finish, migrate, migration_dir, outside_transaction, spawn};
 
 /// Malformed and odd PostgreSQL URLs, through the real binary (libpq's own
 /// messages included, with and without -v): no fragment of the secret, in
@@ -115,11 +115,7 @@ fn slow_outside_a_transaction(up: &str) -> tempfile::TempDir {
         ],
         None,
     );
-    std::fs::write(
-        set.path().join("002_slow/metadata.toml"),
-        "run_in_transaction = false\n",
-    )
-    .unwrap();
+    outside_transaction(&set, "002_slow");
     set
 }
 

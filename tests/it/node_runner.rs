@@ -73,18 +73,11 @@ fn node_database(done: &[&str], failed: Option<&str>) -> PgDb {
 
 /// The whole schema as pg_dump prints it, without the tracking tables.
 fn app_schema(db: &PgDb) -> String {
-    let out = std::process::Command::new("pg_dump")
-        .args(["--schema-only", "--no-owner", "--dbname", &db.url])
-        .args(["-T", "migrations", "-T", "bxm_migration_actions"])
-        .args(["-T", "__diesel_schema_migrations"])
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    db.dump_without(&[
+        "migrations",
+        "bxm_migration_actions",
+        "__diesel_schema_migrations",
+    ])
 }
 
 /// What the Node runner's own check finds done.

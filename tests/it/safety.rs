@@ -6,6 +6,7 @@ use diesel::connection::SimpleConnection;
 
 use crate::support::{
     PgDb, PgRole, SqliteDb, all_tables, assert_same_schema, migrate, migration_dir,
+    outside_transaction,
 };
 
 const PASSWORD: &str = "Qv4-unmistakable-secret";
@@ -129,11 +130,7 @@ fn failing_concurrent_index_set() -> tempfile::TempDir {
         ],
         None,
     );
-    std::fs::write(
-        set.path().join("002_unique_codes/metadata.toml"),
-        "run_in_transaction = false\n",
-    )
-    .unwrap();
+    outside_transaction(&set, "002_unique_codes");
     set
 }
 

@@ -72,8 +72,14 @@ impl PgDb {
 
     /// `pg_dump --schema-only`: the whole schema as PostgreSQL itself prints it.
     pub fn dump(&self) -> String {
+        self.dump_without(&[])
+    }
+
+    /// [`PgDb::dump`] without the tables named.
+    pub fn dump_without(&self, tables: &[&str]) -> String {
         let out = Command::new("pg_dump")
             .args(["--schema-only", "--no-owner", "--dbname", &self.url])
+            .args(tables.iter().flat_map(|t| ["--exclude-table", t]))
             .output()
             .expect("pg_dump must be on PATH (apt-get install postgresql-client)");
         assert!(
@@ -240,12 +246,19 @@ impl Outcome {
 /// Runs the binary in `dir` with no configuration from this process's
 /// environment, so only `args` (and files in `dir`) decide.
 pub fn migrate_in(dir: &Path, args: &[&str]) -> Outcome {
+    migrate_with_env(dir, &[], args)
+}
+
+/// [`migrate_in`] with the environment variables `env` set.
+pub fn migrate_with_env(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Outcome {
     let out = Command::new(env!("CARGO_BIN_EXE_buildxpert-migrate"))
         .current_dir(dir)
         .env_remove("DATABASE_URL")
+        .env_remove("DATABASE_URL_FILE")
         .env_remove("BUILDXPERT_ENV")
         .env_remove("RUST_LOG")
         .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .args(args)
         .output()
         .unwrap();
@@ -364,6 +377,16 @@ pub fn migration_dir(
         std::fs::write(dir.path().join("manifest.toml"), manifest).unwrap();
     }
     dir
+}
+
+/// Marks migration `name` of a set from [`migration_dir`] as one that runs
+/// outside a transaction (Diesel's `metadata.toml`).
+pub fn outside_transaction(set: &tempfile::TempDir, name: &str) {
+    std::fs::write(
+        set.path().join(name).join("metadata.toml"),
+        "run_in_transaction = false\n",
+    )
+    .unwrap();
 }
 
 /// Compares two schema dumps and shows only the lines that differ.

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{PgDb, SqliteDb, finish, migrate, migration_dir, spawn};
+use crate::support::{PgDb, SqliteDb, finish, migrate, migration_dir, outside_transaction, spawn};
 
 /// `verify --format json` as a list of (kind, table, object).
 fn differences(url: &str, extra: &[&str]) -> (i32, Vec<(String, String, String)>) {
@@ -140,11 +140,7 @@ fn an_invalid_index_left_by_a_failed_concurrent_build_is_drift() {
         ],
         None,
     );
-    std::fs::write(
-        set.path().join("002_unique/metadata.toml"),
-        "run_in_transaction = false\n",
-    )
-    .unwrap();
+    outside_transaction(&set, "002_unique");
     let dir = set.path().to_str().unwrap();
     migrate(&db.url, &["--migration-dir", dir, "run", "--to", "001"]).assert_code(0);
     db.execute("INSERT INTO items VALUES ('a'), ('a')");
