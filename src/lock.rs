@@ -13,7 +13,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool};
+use diesel::sql_types::{BigInt, Bool, Nullable};
 
 use crate::config::Target;
 use crate::connection::{AnyConnection, Conn, TextValue};
@@ -45,10 +45,13 @@ pub fn with_lock<T>(
         return f(conn);
     }
     let deadline = Instant::now() + wait;
-    acquire(conn, LOCK_KEY, deadline, wait)?;
+    let (ours, node) = try_both(conn)?;
+    if !ours {
+        acquire(conn, LOCK_KEY, deadline, wait)?;
+    }
     // The Node.js runner's key too, so the two runners never migrate at once
     // during a switch (it refuses to start while we hold it; we wait for it).
-    if let Err(e) = acquire(conn, node_history::LOCK_KEY, deadline, wait) {
+    if !node && let Err(e) = acquire(conn, node_history::LOCK_KEY, deadline, wait) {
         let _ = call_lock_function(
             conn,
             "pg_advisory_unlock",
@@ -58,19 +61,41 @@ pub fn with_lock<T>(
         return Err(e);
     }
     let result = f(conn);
-    let released = [node_history::LOCK_KEY, LOCK_KEY].map(|key| {
-        call_lock_function(
-            conn,
-            "pg_advisory_unlock",
-            key,
-            "releasing the migration lock",
-        )
-    });
+    let released = release_both(conn);
     let value = result?;
-    for outcome in released {
-        outcome?;
-    }
+    released?;
     Ok(value)
+}
+
+/// Usually both locks are free: one round trip tries ours, then the Node
+/// runner's only once ours is held (the order the polls keep, so two
+/// runners never each hold one). Says which of the two are now held.
+fn try_both(conn: &mut Conn) -> Result<(bool, bool)> {
+    #[derive(QueryableByName)]
+    struct Taken {
+        #[diesel(sql_type = Nullable<Bool>)]
+        node: Option<bool>,
+    }
+    // CASE evaluates its THEN only when the condition held.
+    let taken = diesel::sql_query(
+        "SELECT CASE WHEN pg_try_advisory_lock($1) THEN pg_try_advisory_lock($2) END AS node",
+    )
+    .bind::<BigInt, _>(LOCK_KEY)
+    .bind::<BigInt, _>(node_history::LOCK_KEY)
+    .get_result::<Taken>(&mut **conn)
+    .map_err(|e| Error::from_db("taking the migration lock", &e))?;
+    Ok((taken.node.is_some(), taken.node == Some(true)))
+}
+
+/// Releases both locks in one round trip (`+` evaluates both calls, where
+/// `AND` could stop after the first).
+fn release_both(conn: &mut Conn) -> Result<()> {
+    diesel::sql_query("SELECT pg_advisory_unlock($1)::int + pg_advisory_unlock($2)::int = 2 AS ok")
+        .bind::<BigInt, _>(node_history::LOCK_KEY)
+        .bind::<BigInt, _>(LOCK_KEY)
+        .get_result::<Answer>(&mut **conn)
+        .map(drop)
+        .map_err(|e| Error::from_db("releasing the migration lock", &e))
 }
 
 /// Polls for the advisory lock `key` until `deadline`.

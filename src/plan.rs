@@ -390,6 +390,25 @@ pub fn check_runnable(plan: &Plan<'_>) -> Result<()> {
     Ok(())
 }
 
+/// `--single-transaction` runs the whole plan in one transaction, which a
+/// migration that must run outside one (CREATE INDEX CONCURRENTLY) cannot
+/// join: refused before anything changes.
+pub fn check_single_transaction(plan: &Plan<'_>) -> Result<()> {
+    match plan
+        .steps
+        .iter()
+        .find(|p| p.step.changes_schema() && !p.entry.in_transaction)
+    {
+        Some(outside) => Err(Error::Usage(format!(
+            "--single-transaction: migration {} must run outside a transaction \
+             (run_in_transaction = false in its metadata.toml), so the run cannot be one \
+             transaction; nothing was changed. Run it without --single-transaction",
+            outside.entry
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// `adopt --baseline VERSION`: every migration up to VERSION that is not
 /// applied yet is to be adopted (its objects are checked first).
 pub fn plan_baseline<'c>(catalog: &'c Catalog, db: &DbState, baseline: &str) -> Result<Plan<'c>> {

@@ -1,7 +1,8 @@
 //! How migrations are applied and reverted: executes a [`Plan`] step by step
 //! through Diesel's `Migration` trait (and its harness for reverts), each
 //! migration, Diesel's record and our history row in one transaction (unless
-//! the migration opted out), reporting every step to a [`Reporter`].
+//! the migration opted out; with `--single-transaction`, all of them in one),
+//! reporting every step to a [`Reporter`].
 
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -9,12 +10,13 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
+use crate::backup::Backup;
 use crate::catalog::Entry;
 use crate::connection::{self, AnyConnection, TextValue};
 use crate::error::{Error, Result, db_message, permission_hint};
 use crate::history::{self, Action, DieselChange, NodeChange, Record};
 use crate::node_history;
-use crate::plan::{Plan, Step};
+use crate::plan::{Plan, Planned, Step};
 use crate::report::{Event, Reporter, Summary};
 use crate::sqltext;
 
@@ -26,9 +28,12 @@ pub struct RunContext<'a> {
     pub os_user: &'a str,
     /// Which columns of the Node runner's table can be written.
     pub node_columns: node_history::Columns,
-    pub backup_path: Option<&'a str>,
+    /// The backup taken before the run, recorded on each of its steps.
+    pub backup: Option<&'a Backup>,
     /// Retries of a transactional migration that hit `lock_timeout`.
     pub lock_retries: u32,
+    /// `--single-transaction`: every step and its records in one transaction.
+    pub single_transaction: bool,
 }
 
 /// Why one step did not complete, before it is turned into an [`Error`].
@@ -91,13 +96,18 @@ fn report(reporter: &mut dyn Reporter, event: Event<'_>) {
 }
 
 /// Executes the plan; stops at the first failure, leaving earlier migrations
-/// applied (or reverted) and the failing one rolled back.
+/// applied (or reverted) and the failing one rolled back — or, with
+/// `--single-transaction`, every one of them rolled back.
 pub fn execute(
     conn: &mut AnyConnection,
     plan: &Plan<'_>,
     context: &RunContext<'_>,
     reporter: &mut dyn Reporter,
 ) -> Result<Summary> {
+    // With nothing to write, one transaction would only add two round trips.
+    if context.single_transaction && plan.writes_history() {
+        return execute_at_once(conn, plan, context, reporter);
+    }
     let started = Instant::now();
     let mut summary = Summary::default();
     // What this run changed, for the message if a later step fails.
@@ -132,12 +142,7 @@ pub fn execute(
                 match run_with_retries(conn, entry, step, context) {
                     Ok(elapsed) => {
                         done.push(format!("{} {}", step.done(), entry.version));
-                        match step {
-                            Step::Apply => summary.applied += 1,
-                            Step::Revert => summary.reverted += 1,
-                            Step::Adopt { .. } => summary.adopted += 1,
-                            _ => summary.forced += 1,
-                        }
+                        count(&mut summary, step);
                         report(
                             reporter,
                             Event::Applied {
@@ -152,7 +157,8 @@ pub fn execute(
                         report(reporter, Event::DoneMeanwhile { entry, step });
                     }
                     Err(failure) => {
-                        let error = failure_to_error(conn, entry, step, &failure, &done);
+                        let error =
+                            failure_to_error(conn, entry, step, &failure, Earlier::Kept(&done));
                         let message = error.to_string();
                         report(
                             reporter,
@@ -172,32 +178,154 @@ pub fn execute(
     Ok(summary)
 }
 
-/// Retries a transactional migration that waited too long for a lock: it was
-/// rolled back whole, so trying again later is safe.
+/// `--single-transaction`: the whole plan and its records in one
+/// transaction, so a failure anywhere leaves the database as it was.
+/// "Started" is reported as each step begins; what the steps did only once
+/// the commit made it true.
+fn execute_at_once<'c>(
+    conn: &mut AnyConnection,
+    plan: &Plan<'c>,
+    context: &RunContext<'_>,
+    reporter: &mut dyn Reporter,
+) -> Result<Summary> {
+    let started = Instant::now();
+    // The step running, for the error if it (or the commit after it) fails.
+    let mut current: Option<&Planned<'c>> = None;
+    let result = with_retries(conn, context, "the single transaction", true, |conn| {
+        connection::transaction(conn, |c| run_all(c, plan, context, reporter, &mut current))
+    });
+    match result {
+        Ok((events, mut summary)) => {
+            for event in events {
+                report(reporter, event);
+            }
+            summary.elapsed = started.elapsed();
+            report(reporter, Event::Summary(&summary));
+            Ok(summary)
+        }
+        Err(failure) => {
+            let Some(&Planned { entry, step }) = current else {
+                // BEGIN itself failed: nothing ran.
+                return Err(Error::Database {
+                    doing: "starting the run's transaction".to_string(),
+                    message: failure.message(),
+                });
+            };
+            let error = failure_to_error(conn, entry, step, &failure, Earlier::RolledBack);
+            let message = error.to_string();
+            report(
+                reporter,
+                Event::Failed {
+                    entry,
+                    message: &message,
+                },
+            );
+            Err(error)
+        }
+    }
+}
+
+/// Every step of the plan, inside the run's one transaction; returns what to
+/// report once it commits.
+fn run_all<'p, 'c>(
+    c: &mut AnyConnection,
+    plan: &'p Plan<'c>,
+    context: &RunContext<'_>,
+    reporter: &mut dyn Reporter,
+    current: &mut Option<&'p Planned<'c>>,
+) -> std::result::Result<(Vec<Event<'c>>, Summary), Failure> {
+    let mut events = Vec::new();
+    let mut summary = Summary::default();
+    for planned in &plan.steps {
+        *current = Some(planned);
+        let (entry, step) = (planned.entry, planned.step);
+        match step {
+            Step::AlreadyApplied => {
+                summary.already_applied += 1;
+                events.push(Event::AlreadyApplied { entry });
+            }
+            Step::Skip { record } => {
+                if record {
+                    let rec = Record {
+                        checksum: None,
+                        ..record_for(entry, Action::Skip, context)
+                    };
+                    let (diesel, node) = (DieselChange::Keep, NodeChange::Keep);
+                    history::write(c, context.node_columns, &rec, diesel, node)?;
+                }
+                summary.skipped += 1;
+                events.push(Event::Skipped { entry });
+            }
+            Step::Apply | Step::Force { .. } | Step::Revert | Step::Adopt { .. } => {
+                report(reporter, Event::Started { entry, step });
+                match run_step(c, entry, step, context) {
+                    Ok(elapsed) => {
+                        count(&mut summary, step);
+                        events.push(Event::Applied {
+                            entry,
+                            step,
+                            elapsed,
+                        });
+                    }
+                    Err(Failure::DoneMeanwhile) => {
+                        summary.already_applied += 1;
+                        events.push(Event::DoneMeanwhile { entry, step });
+                    }
+                    Err(failure) => return Err(failure),
+                }
+            }
+        }
+    }
+    Ok((events, summary))
+}
+
+/// Adds a completed step to the summary.
+fn count(summary: &mut Summary, step: Step) {
+    match step {
+        Step::Apply => summary.applied += 1,
+        Step::Revert => summary.reverted += 1,
+        Step::Adopt { .. } => summary.adopted += 1,
+        _ => summary.forced += 1,
+    }
+}
+
+/// Runs one migration in its own transaction (unless it opted out).
 fn run_with_retries(
     conn: &mut AnyConnection,
     entry: &Entry,
     step: Step,
     context: &RunContext<'_>,
 ) -> std::result::Result<Duration, Failure> {
-    let mut attempt = 0;
-    loop {
-        let result = if entry.in_transaction {
+    let what = format!("migration {entry}");
+    with_retries(conn, context, &what, entry.in_transaction, |conn| {
+        if entry.in_transaction {
             connection::transaction(conn, |c| run_step(c, entry, step, context))
         } else {
             run_outside_transaction(conn, entry, step, context)
-        };
-        match result {
+        }
+    })
+}
+
+/// Retries a transaction that waited too long for a lock: it was rolled
+/// back whole, so trying again later is safe (`retryable`: it was one).
+fn with_retries<T>(
+    conn: &mut AnyConnection,
+    context: &RunContext<'_>,
+    what: &str,
+    retryable: bool,
+    mut attempt_once: impl FnMut(&mut AnyConnection) -> std::result::Result<T, Failure>,
+) -> std::result::Result<T, Failure> {
+    let mut attempt = 0;
+    loop {
+        match attempt_once(conn) {
             Err(failure)
-                if entry.in_transaction
-                    && failure.is_lock_timeout()
-                    && attempt < context.lock_retries =>
+                if retryable && failure.is_lock_timeout() && attempt < context.lock_retries =>
             {
                 attempt += 1;
                 let delay = Duration::from_millis(250 << (attempt - 1).min(5));
                 log::warn!(
-                    "migration {entry} gave up waiting for a lock ({}); rolled back, retry \
-                     {attempt}/{} in {:.1}s",
+                    "{what} gave up waiting for a lock ({}); rolled back, retry {attempt}/{} in \
+                     {:.1}s",
                     failure.message(),
                     context.lock_retries,
                     delay.as_secs_f64()
@@ -353,8 +481,16 @@ fn record_for<'a>(entry: &'a Entry, action: Action, context: &RunContext<'a>) ->
         executed_by: context.executed_by,
         os_user: context.os_user,
         error: None,
-        backup_path: context.backup_path,
+        backup: context.backup,
     }
+}
+
+/// What became of the run's earlier steps when one failed.
+enum Earlier<'a> {
+    /// Each committed on its own and stays so ("applied 001", …).
+    Kept(&'a [String]),
+    /// `--single-transaction`: rolled back with the failing one.
+    RolledBack,
 }
 
 fn failure_to_error(
@@ -362,7 +498,7 @@ fn failure_to_error(
     entry: &Entry,
     step: Step,
     failure: &Failure,
-    done: &[String],
+    earlier: Earlier<'_>,
 ) -> Error {
     let mut message = failure.message();
     if matches!(conn, AnyConnection::Sqlite(_)) && message.contains("database is locked") {
@@ -396,10 +532,14 @@ fn failure_to_error(
              migration's SQL before running again"
         )
     } else if entry.in_transaction {
-        let before = if done.is_empty() {
-            "nothing else was changed by this run".to_string()
-        } else {
-            format!("this run had already {}, which stay so", done.join(", "))
+        let before = match earlier {
+            Earlier::Kept([]) => "nothing else was changed by this run".to_string(),
+            Earlier::Kept(done) => {
+                format!("this run had already {}, which stay so", done.join(", "))
+            }
+            Earlier::RolledBack => "so was every other step of this run (--single-transaction): \
+                 none was applied and nothing was recorded"
+                .to_string(),
         };
         format!(
             "It was rolled back; {before}, and later steps were not tried. Fix the cause and run again"
