@@ -4,7 +4,8 @@
 //! A backup is written under a temporary name (`.NAME.partial`) and renamed
 //! only once complete, so a file with a backup's name is always a whole
 //! backup. Files are 0600 and a directory this creates 0700, whatever the
-//! umask: a backup holds every row, password hashes included.
+//! umask: a backup holds every row, password hashes included. Its size and
+//! SHA-256 go into the history, so a copy can be checked before a restore.
 
 use std::fs::{DirBuilder, File, OpenOptions, Permissions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -14,13 +15,23 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 use diesel::sql_types::Text;
+use sha2::{Digest, Sha256};
 
 use crate::config::Target;
 use crate::connection::{AnyConnection, Conn, TextValue};
 use crate::error::{Error, Result};
 use crate::signals;
 
-/// Writes the backup into `dir` (created if missing) and returns its path.
+/// A complete backup, as the history records it.
+#[derive(Debug)]
+pub struct Backup {
+    pub path: PathBuf,
+    pub bytes: u64,
+    /// SHA-256 of the file, lowercase hex.
+    pub sha256: String,
+}
+
+/// Writes the backup into `dir` (created if missing) and returns it.
 /// `lock_timeout` bounds how long `pg_dump` waits for each table's lock, as
 /// it bounds every statement of the run.
 pub fn take(
@@ -28,7 +39,7 @@ pub fn take(
     target: &Target,
     dir: &Path,
     lock_timeout: Duration,
-) -> Result<PathBuf> {
+) -> Result<Backup> {
     create_private_dir(dir).map_err(|e| {
         Error::Backup(format!(
             "cannot create the directory {}: {e}",
@@ -56,7 +67,11 @@ pub fn take(
     if written.is_err() {
         let _ = std::fs::remove_file(&partial);
     }
-    written.map(|()| path)
+    written.map(|(bytes, sha256)| Backup {
+        path,
+        bytes,
+        sha256,
+    })
 }
 
 /// `DATABASE_TIMESTAMP.dump` (PostgreSQL) or `buildxpert_TIMESTAMP.sqlite3`,
@@ -130,11 +145,17 @@ fn write(conn: &mut Conn, target: &Target, path: &Path, lock_timeout: Duration) 
     }
 }
 
-/// Makes the written file durable, then gives it its final name: a crash
-/// at any point leaves no incomplete file under a backup's name.
-fn complete(partial: &Path, path: &Path) -> std::io::Result<()> {
-    File::open(partial)?.sync_all()?;
-    std::fs::rename(partial, path)
+/// Measures and hashes the written file (streamed: a dump can be larger
+/// than memory), makes it durable, then gives it its final name: a crash at
+/// any point leaves no incomplete file under a backup's name. Returns the
+/// size and the SHA-256 (hex).
+fn complete(partial: &Path, path: &Path) -> std::io::Result<(u64, String)> {
+    let mut file = File::open(partial)?;
+    let mut hasher = Sha256::new();
+    let bytes = std::io::copy(&mut file, &mut hasher)?;
+    file.sync_all()?;
+    std::fs::rename(partial, path)?;
+    Ok((bytes, format!("{:x}", hasher.finalize())))
 }
 
 fn pg_dump(target: &Target, path: &Path, lock_timeout: Duration) -> Result<()> {

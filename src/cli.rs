@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::EXIT_CODES_HELP;
+use crate::fleet::{FLEET_RUN_HELP, FLEET_STATUS_HELP, FLEET_VERIFY_HELP};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -12,9 +13,11 @@ use crate::error::EXIT_CODES_HELP;
     version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("BXM_EMBEDDED"), ")"),
     about = "Applies the BuildXpert database schema (embedded in this binary) to PostgreSQL or SQLite",
     long_about = "Applies the BuildXpert database schema (embedded in this binary) to PostgreSQL \
-                  or SQLite.\n\nThe database URL comes from --database-url, DATABASE_URL, \
-                  config.env or .env (first found wins); without any, a local SQLite file \
-                  buildxpert.sqlite3 is migrated (not when BUILDXPERT_ENV=production).",
+                  or SQLite.\n\nThe database URL comes from --database-url (or \
+                  --database-url-file), DATABASE_URL (or DATABASE_URL_FILE), config.env or .env \
+                  (first found wins); without any, a local SQLite file buildxpert.sqlite3 is \
+                  migrated (not when BUILDXPERT_ENV=production). Without a password in the URL, \
+                  libpq's own sources apply: PGPASSWORD, PGPASSFILE or ~/.pgpass, service=.",
     after_help = EXIT_CODES_HELP
 )]
 pub struct Cli {
@@ -34,6 +37,19 @@ pub struct GlobalArgs {
     /// Database to migrate: postgres://user:pass@host:port/db, sqlite://PATH or a .db/.sqlite/.sqlite3 path
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
+
+    /// Read the database URL from this file (a mounted secret; keeps the password out of ps)
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        conflicts_with = "database_url"
+    )]
+    pub database_url_file: Option<PathBuf>,
+
+    /// Refuse a PostgreSQL connection that is not encrypted with TLS (exit 3)
+    #[arg(long, global = true)]
+    pub require_tls: bool,
 
     /// Migrate from this directory of Diesel migrations instead of the embedded set
     #[arg(long, global = true, value_name = "DIR")]
@@ -112,6 +128,10 @@ pub enum Command {
     /// Show each migration's state (npm run db:migrate:status)
     #[command(after_help = "Example:\n  buildxpert-migrate status --format json --check")]
     Status(StatusArgs),
+    /// Many databases: one run (or status) per target listed in a file, a few
+    /// at a time, and one report
+    #[command(subcommand)]
+    Fleet(FleetCommand),
     /// Print a shell completion script
     #[command(after_help = "Example:\n  buildxpert-migrate completions bash > \
                             /etc/bash_completion.d/buildxpert-migrate")]
@@ -119,6 +139,82 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FleetCommand {
+    /// Migrate every target: each gets its own `run` (connection, lock, checks, history)
+    #[command(after_help = FLEET_RUN_HELP)]
+    Run(FleetRunArgs),
+    /// Which target is on which version: the newest applied, pending required ones, problems
+    #[command(after_help = FLEET_STATUS_HELP)]
+    Status(FleetStatusArgs),
+    /// Compare every target's schema with its applied migrations (a `verify` each)
+    #[command(after_help = FLEET_VERIFY_HELP)]
+    Verify(FleetVerifyArgs),
+}
+
+/// What every fleet command takes.
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    /// The targets: one `NAME URL` per line (URL may be env:VARIABLE); # starts a comment
+    #[arg(long, value_name = "FILE")]
+    pub targets: PathBuf,
+
+    /// At most this many targets at once (default: the number of cores, at most 8)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallel: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct FleetRunArgs {
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+
+    /// After a target fails: finish the others (continue) or start no new one (stop)
+    #[arg(long, value_enum, default_value_t = OnError::Continue)]
+    pub on_error: OnError,
+
+    /// Migrate the first K targets one at a time first, and stop if any of them fails
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub canary: usize,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FleetStatusArgs {
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Fail (exit 6) when a target has required migrations pending, 8 on an integrity problem
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FleetVerifyArgs {
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Also fail (exit 8) on objects no migration creates
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnError {
+    Continue,
+    Stop,
 }
 
 #[derive(Debug, Args, Default, PartialEq, Eq)]
@@ -157,6 +253,10 @@ pub struct ApplyArgs {
     /// Check the schema against the applied migrations first; refuse a drifted database (exit 8)
     #[arg(long)]
     pub verify: bool,
+
+    /// Apply every pending migration and its records in one transaction: all or none
+    #[arg(long)]
+    pub single_transaction: bool,
 
     /// Output: text lines, or one JSON object per line per event
     #[arg(long, value_enum, default_value_t = Output::Text)]
@@ -233,6 +333,10 @@ pub struct StatusArgs {
     /// Exit with code 6 when a required migration is pending (a deploy gate)
     #[arg(long)]
     pub check: bool,
+
+    /// List the backups --backup took (path, time, size, SHA-256), newest first
+    #[arg(long, conflicts_with_all = ["check", "verify"])]
+    pub backups: bool,
 
     /// Also compare the schema with the applied migrations (exit 8 on drift)
     #[arg(long)]

@@ -1,11 +1,13 @@
 //! Where the database URL comes from and which backend it selects.
 //!
-//! First found wins: `--database-url`, `DATABASE_URL` in the environment,
-//! `config.env` (the Node.js runner's file), `.env`, then the embedded default
-//! (a SQLite file in the working directory) — except in production, where a
-//! missing URL is an error.
+//! First found wins: `--database-url` (or `--database-url-file`),
+//! `DATABASE_URL` (or `DATABASE_URL_FILE`) in the environment, `config.env`
+//! (the Node.js runner's file), `.env`, then the embedded default (a SQLite
+//! file in the working directory) — except in production, where a missing
+//! URL is an error.
 
 use std::fmt;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::conninfo::ConnInfo;
@@ -23,7 +25,12 @@ pub enum Backend {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UrlSource {
     Flag,
+    /// `--database-url-file PATH`: a file holding only the URL.
+    FlagFile(PathBuf),
     Environment,
+    /// `DATABASE_URL_FILE=PATH`: a file holding only the URL.
+    EnvironmentFile(PathBuf),
+    /// `DATABASE_URL` in a dotenv file (`config.env`, `.env`).
     File(PathBuf),
     Default,
 }
@@ -32,9 +39,23 @@ impl fmt::Display for UrlSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             UrlSource::Flag => f.write_str("--database-url"),
+            UrlSource::FlagFile(path) => write!(f, "--database-url-file {}", path.display()),
             UrlSource::Environment => f.write_str("DATABASE_URL"),
+            UrlSource::EnvironmentFile(path) => write!(f, "DATABASE_URL_FILE {}", path.display()),
             UrlSource::File(path) => write!(f, "DATABASE_URL in {}", path.display()),
             UrlSource::Default => f.write_str("the built-in default"),
+        }
+    }
+}
+
+impl UrlSource {
+    /// The file the URL was read from.
+    fn file(&self) -> Option<&Path> {
+        match self {
+            UrlSource::FlagFile(path)
+            | UrlSource::EnvironmentFile(path)
+            | UrlSource::File(path) => Some(path),
+            UrlSource::Flag | UrlSource::Environment | UrlSource::Default => None,
         }
     }
 }
@@ -228,13 +249,33 @@ impl Environment<'_> {
     }
 }
 
-/// Resolves the database to migrate, following the documented order.
-pub fn resolve(flag: Option<&str>, env: &Environment<'_>) -> Result<Target> {
+/// Resolves the database to migrate, following the documented order:
+/// `flag` is `--database-url`, `flag_file` `--database-url-file` (clap
+/// refuses both at once).
+pub fn resolve(
+    flag: Option<&str>,
+    flag_file: Option<&Path>,
+    env: &Environment<'_>,
+) -> Result<Target> {
     if let Some(url) = flag {
         return Target::parse(url, UrlSource::Flag);
     }
-    if let Some(url) = (env.var)("DATABASE_URL").filter(|u| !u.trim().is_empty()) {
-        return Target::parse(&url, UrlSource::Environment);
+    if let Some(path) = flag_file {
+        return url_from_file(path, UrlSource::FlagFile);
+    }
+    let env_url = (env.var)("DATABASE_URL").filter(|u| !u.trim().is_empty());
+    let env_file = (env.var)("DATABASE_URL_FILE").filter(|p| !p.is_empty());
+    match (env_url, env_file) {
+        (Some(_), Some(_)) => {
+            return Err(Error::Usage(
+                "both DATABASE_URL and DATABASE_URL_FILE are set, and which one is meant cannot \
+                 be guessed: unset one"
+                    .to_string(),
+            ));
+        }
+        (Some(url), None) => return Target::parse(&url, UrlSource::Environment),
+        (None, Some(path)) => return url_from_file(Path::new(&path), UrlSource::EnvironmentFile),
+        (None, None) => {}
     }
     let dir = env
         .dir
@@ -251,6 +292,52 @@ pub fn resolve(flag: Option<&str>, env: &Environment<'_>) -> Result<Target> {
     }
     let path = dir.join(DEFAULT_SQLITE_FILE);
     Target::parse(&path.to_string_lossy(), UrlSource::Default)
+}
+
+/// The URL in a file that holds nothing else (a mounted secret);
+/// surrounding whitespace, the trailing newline included, is ignored.
+/// Errors name the file, never its content: that may be the password
+/// itself, put there by mistake.
+fn url_from_file(path: &Path, source: fn(PathBuf) -> UrlSource) -> Result<Target> {
+    let source = source(path.to_path_buf());
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Usage(format!("cannot read {source}: {e}")))?;
+    if text.trim().is_empty() {
+        return Err(Error::Usage(format!("{source} is empty")));
+    }
+    let url = format!("(the content of {})", path.display());
+    Target::parse(&text, source).map_err(|e| match e {
+        Error::BadUrl { reason, .. } => Error::BadUrl { url, reason },
+        other => other,
+    })
+}
+
+/// Warnings about where the URL came from: a password on the command line
+/// (other users see it in `ps`, the shell keeps it in its history), or a
+/// file holding secrets that group or others may read (`config.env` and
+/// `.env` hold the application's other secrets too).
+pub fn secret_warnings(target: &Target) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if target.source == UrlSource::Flag && target.password().is_some() {
+        warnings.push(
+            "warning: the database password is on the command line (--database-url), where \
+             other users can read it (ps) and the shell history keeps it: put the URL in \
+             DATABASE_URL_FILE, or the password in ~/.pgpass (PGPASSFILE) or PGPASSWORD"
+                .to_string(),
+        );
+    }
+    if let Some(path) = target.source.file()
+        && let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        warnings.push(format!(
+            "warning: {0} can be read by group or others (mode {1:03o}) and holds secrets: \
+             chmod 600 {0}",
+            path.display(),
+            meta.permissions().mode() & 0o777
+        ));
+    }
+    warnings
 }
 
 /// `DATABASE_URL` from a dotenv-style file, if the file exists and sets it.
@@ -290,10 +377,11 @@ fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
 
 /// A URL that could not be used, as it may be shown: the scheme, then only
 /// what follows the last `@` (the user part may hold the password), without
-/// the query (which may too).
+/// the query (which may too). A value that is no URL at all may be a
+/// password pasted into the wrong place: it is not shown.
 fn redact_url(raw: &str) -> String {
     let Some((scheme, rest)) = raw.split_once("://") else {
-        return raw.split('?').next().unwrap_or_default().to_string();
+        return "(the value is not shown)".to_string();
     };
     let (userinfo, rest) = match rest.rfind('@') {
         Some(at) => ("***@", &rest[at + 1..]),
@@ -384,6 +472,9 @@ mod tests {
             ("postgres://u@h/db?password=%zzHq7Wk9&sslmode=x", "Hq7Wk9"),
             ("mysql://root:Hq7Wk9@localhost/db", "Hq7Wk9"),
             ("mysql://localhost/db?password=Hq7Wk9", "Hq7Wk9"),
+            // A password pasted where the URL belongs.
+            ("Hq7Wk9-pasted", "Hq7Wk9"),
+            ("Hq7Wk9?x", "Hq7Wk9"),
         ] {
             match Target::parse(raw, UrlSource::Flag) {
                 Err(err) => {
@@ -422,7 +513,7 @@ mod tests {
             var: &var,
             dir: Ok(dir.path()),
         };
-        let err = resolve(None, &env).unwrap_err().to_string();
+        let err = resolve(None, None, &env).unwrap_err().to_string();
         assert!(
             err.contains("config.env") && !err.contains("sk_live"),
             "{err}"
@@ -467,14 +558,14 @@ mod tests {
             var: &var,
             dir: Ok(dir.path()),
         };
-        assert_eq!(resolve(None, &env).unwrap().connect_url, "dot.db");
+        assert_eq!(resolve(None, None, &env).unwrap().connect_url, "dot.db");
 
         std::fs::write(
             dir.path().join("config.env"),
             "PORT=5000\nDATABASE_URL=config.db\n",
         )
         .unwrap();
-        assert_eq!(resolve(None, &env).unwrap().connect_url, "config.db");
+        assert_eq!(resolve(None, None, &env).unwrap().connect_url, "config.db");
 
         let vars = HashMap::from([("DATABASE_URL", "env.db")]);
         let var = env_with(&vars);
@@ -482,11 +573,42 @@ mod tests {
             var: &var,
             dir: Ok(dir.path()),
         };
-        assert_eq!(resolve(None, &env).unwrap().connect_url, "env.db");
+        assert_eq!(resolve(None, None, &env).unwrap().connect_url, "env.db");
         assert_eq!(
-            resolve(Some("flag.db"), &env).unwrap().connect_url,
+            resolve(Some("flag.db"), None, &env).unwrap().connect_url,
             "flag.db"
         );
+    }
+
+    #[test]
+    fn a_url_file_never_shows_its_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("db_url");
+        // The password alone, where the URL belongs: a likely mistake.
+        std::fs::write(&file, "hunter2\n").unwrap();
+        let path = file.to_string_lossy().into_owned();
+        let var = |name: &str| (name == "DATABASE_URL_FILE").then(|| path.clone());
+        let env = Environment {
+            var: &var,
+            dir: Ok(dir.path()),
+        };
+        let err = resolve(None, None, &env).unwrap_err();
+        let text = err.to_string();
+        assert_eq!(err.exit_code(), 2);
+        assert!(text.contains(&path) && !text.contains("hunter2"), "{text}");
+
+        std::fs::write(&file, "postgres://app:hunter2@db/x?sslmode=nope%zz\n").unwrap();
+        let text = resolve(None, None, &env).unwrap_err().to_string();
+        assert!(text.contains(&path) && !text.contains("hunter2"), "{text}");
+
+        std::fs::write(&file, "  \n").unwrap();
+        let text = resolve(None, None, &env).unwrap_err().to_string();
+        assert!(text.contains("is empty"), "{text}");
+
+        std::fs::write(&file, "postgres://app:hunter2@db/x\r\n").unwrap();
+        let t = resolve(None, None, &env).unwrap();
+        assert_eq!(t.source, UrlSource::EnvironmentFile(file.clone()));
+        assert_eq!(t.password(), Some("hunter2"));
     }
 
     #[test]
@@ -498,7 +620,7 @@ mod tests {
             var: &var,
             dir: Ok(dir.path()),
         };
-        let t = resolve(None, &env).unwrap();
+        let t = resolve(None, None, &env).unwrap();
         assert_eq!(t.source, UrlSource::Default);
         assert!(t.connect_url.ends_with(DEFAULT_SQLITE_FILE));
 
@@ -508,6 +630,9 @@ mod tests {
             var: &var,
             dir: Ok(dir.path()),
         };
-        assert!(matches!(resolve(None, &env), Err(Error::NoUrlInProduction)));
+        assert!(matches!(
+            resolve(None, None, &env),
+            Err(Error::NoUrlInProduction)
+        ));
     }
 }

@@ -9,8 +9,11 @@ use diesel::connection::{
     AnsiTransactionManager, Instrumentation, InstrumentationEvent, SimpleConnection,
     TransactionManager,
 };
+use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::r2d2::{HandleError, ManageConnection, Pool, PooledConnection, R2D2Connection};
+use diesel::sql_types::Bool;
+use scheduled_thread_pool::ScheduledThreadPool;
 
 use crate::config::{Backend, Target};
 use crate::error::{Error, Result, db_message};
@@ -139,6 +142,8 @@ pub fn connect(target: &Target, settings: &Settings) -> Result<Conn> {
 fn connect_once(target: &Target, timeout: Duration) -> Result<Conn> {
     let last_error = LastError::default();
     let pool = Pool::builder()
+        // r2d2 starts three worker threads by default; one connection needs one.
+        .thread_pool(Arc::new(ScheduledThreadPool::new(1)))
         .max_size(1)
         .min_idle(Some(0))
         .test_on_check_out(false)
@@ -309,6 +314,21 @@ pub struct TextValue {
     pub value: String,
 }
 
+/// Whether this PostgreSQL session travels the network in clear text: TCP
+/// without TLS, as `pg_stat_ssl` reports it (a Unix socket never leaves
+/// the machine). One more round trip, so asked only when it matters.
+pub fn in_clear_text(conn: &mut Conn) -> Result<bool> {
+    match &mut **conn {
+        AnyConnection::Pg(pg) => diesel::select(sql::<Bool>(
+            "inet_server_addr() IS NOT NULL AND NOT coalesce((SELECT ssl FROM pg_stat_ssl \
+             WHERE pid = pg_backend_pid()), false)",
+        ))
+        .get_result(pg)
+        .map_err(|e| Error::from_db("checking whether the connection is encrypted", &e)),
+        AnyConnection::Sqlite(_) => Ok(false),
+    }
+}
+
 /// Who the database says we are, for the history's `executed_by`.
 pub fn current_user(conn: &mut Conn) -> Result<String> {
     match &mut **conn {
@@ -348,9 +368,13 @@ pub fn describe_session(conn: &mut Conn, target: &Target) -> String {
 /// Turns libpq / SQLite connection messages into one line with a way out.
 fn classify_connect_error(target: &Target, message: &str) -> Error {
     let lower = message.to_lowercase();
-    let config_hint = "Check DATABASE_URL (or --database-url, config.env, .env)";
-    let hint = if lower.contains("password authentication failed")
-        || lower.contains("no password supplied")
+    let config_hint = "Check DATABASE_URL (or --database-url, DATABASE_URL_FILE, config.env, .env)";
+    let hint = if lower.contains("no password supplied") {
+        "The server wants a password and none was found: put it in ~/.pgpass (or the file \
+         PGPASSFILE names), PGPASSWORD, or the URL (DATABASE_URL_FILE keeps it off the command \
+         line)"
+            .to_string()
+    } else if lower.contains("password authentication failed")
         || lower.contains("authentication failed")
     {
         format!("The user name or password is wrong. {config_hint}")

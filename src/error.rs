@@ -20,7 +20,8 @@ Exit codes:
   0  success
   1  unexpected error
   2  usage: bad flags, version or database URL; confirmation refused
-  3  cannot connect (refused, unknown host, authentication, missing database)
+  3  cannot connect (refused, unknown host, authentication, missing database,
+     not encrypted with --require-tls)
   4  permission denied (the message names the privilege to grant)
   5  a migration failed (it was rolled back; earlier ones stay applied)
   6  status --check: required migrations are pending
@@ -199,6 +200,24 @@ pub enum Error {
     #[error("database error while {doing}: {message}")]
     Database { doing: String, message: String },
 
+    /// A line of a `fleet --targets` file that names no usable target.
+    #[error("{file} line {line}: {reason}; nothing was run")]
+    BadTarget {
+        file: String,
+        line: usize,
+        reason: String,
+    },
+
+    /// Some targets of a fleet did not succeed; `code` is the most severe of
+    /// their exit codes (see `fleet::SEVERITY`).
+    #[error("{failed} of {total} targets did not succeed: {names} (see the report above)")]
+    FleetFailed {
+        failed: usize,
+        total: usize,
+        names: String,
+        code: u8,
+    },
+
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -206,7 +225,10 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) | Error::BadUrl { .. } | Error::NoUrlInProduction => exit::USAGE,
+            Error::Usage(_)
+            | Error::BadUrl { .. }
+            | Error::NoUrlInProduction
+            | Error::BadTarget { .. } => exit::USAGE,
             Error::Connect { .. } => exit::CONNECT,
             Error::Permission { .. } => exit::PERMISSION,
             Error::MigrationFailed { .. }
@@ -224,6 +246,7 @@ impl Error {
             | Error::Inconsistent { .. }
             | Error::UnknownApplied { .. } => exit::INTEGRITY,
             Error::BackupTool(_) => exit::CONNECT,
+            Error::FleetFailed { code, .. } => *code,
             Error::Catalog(_)
             | Error::CannotCompare(_)
             | Error::Database { .. }

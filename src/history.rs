@@ -4,8 +4,9 @@
 //! migration, shared with that runner: see [`crate::node_history`]) and our
 //! `bxm_migration_actions` (every apply, force, skip, revert, repair and
 //! adoption: who, when, which tool version, checksum, duration, outcome,
-//! backup).
+//! backup with its size and SHA-256).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use diesel::connection::SimpleConnection;
@@ -13,7 +14,9 @@ use diesel::dsl::sql;
 use diesel::migration::MigrationConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+use serde::Serialize;
 
+use crate::backup::Backup;
 use crate::catalog::Catalog;
 use crate::connection::{self, AnyConnection, Conn, TextValue};
 use crate::error::{Error, Result};
@@ -34,6 +37,8 @@ diesel::table! {
         tool_version -> Text,
         error -> Nullable<Text>,
         backup_path -> Nullable<Text>,
+        backup_bytes -> Nullable<BigInt>,
+        backup_sha256 -> Nullable<Text>,
     }
 }
 
@@ -51,7 +56,7 @@ pub const ACTIONS_TABLE: &str = "bxm_migration_actions";
 pub const TRACKING_TABLES: [&str; 3] = ["migrations", "__diesel_schema_migrations", ACTIONS_TABLE];
 
 /// The columns our log has, in order; another shape means it is not ours.
-const COLUMNS: [&str; 12] = [
+const COLUMNS: [&str; 14] = [
     "id",
     "version",
     "name",
@@ -64,7 +69,18 @@ const COLUMNS: [&str; 12] = [
     "tool_version",
     "error",
     "backup_path",
+    "backup_bytes",
+    "backup_sha256",
 ];
+
+/// How many of [`COLUMNS`] a log created before backups were measured has;
+/// the next run adds the rest.
+const COLUMNS_BEFORE_BACKUP_SUMS: usize = 12;
+
+const ADD_BACKUP_SUMS: &str = "
+ALTER TABLE bxm_migration_actions ADD COLUMN backup_bytes bigint;
+ALTER TABLE bxm_migration_actions ADD COLUMN backup_sha256 text;
+";
 
 const POSTGRES_DDL: &str = "
 CREATE TABLE IF NOT EXISTS bxm_migration_actions (
@@ -80,7 +96,9 @@ CREATE TABLE IF NOT EXISTS bxm_migration_actions (
     executed_by text NOT NULL,
     tool_version text NOT NULL,
     error text,
-    backup_path text
+    backup_path text,
+    backup_bytes bigint,
+    backup_sha256 text
 );
 CREATE INDEX IF NOT EXISTS idx_bxm_migration_actions_executed_at
     ON bxm_migration_actions (executed_at);
@@ -101,7 +119,9 @@ CREATE TABLE IF NOT EXISTS bxm_migration_actions (
     executed_by TEXT NOT NULL,
     tool_version TEXT NOT NULL,
     error TEXT,
-    backup_path TEXT
+    backup_path TEXT,
+    backup_bytes INTEGER,
+    backup_sha256 TEXT
 );
 CREATE INDEX IF NOT EXISTS idx_bxm_migration_actions_executed_at
     ON bxm_migration_actions (executed_at);
@@ -374,7 +394,15 @@ fn existing_tables(conn: &mut AnyConnection) -> Result<Tables> {
             optional: r.optional,
         })
         .collect();
-    if !actions.is_empty() && !actions.iter().map(String::as_str).eq(COLUMNS) {
+    let ours = [COLUMNS.len(), COLUMNS_BEFORE_BACKUP_SUMS]
+        .iter()
+        .any(|&n| {
+            actions
+                .iter()
+                .map(String::as_str)
+                .eq(COLUMNS[..n].iter().copied())
+        });
+    if !actions.is_empty() && !ours {
         return Err(Error::ForeignHistoryTable {
             columns: format!("{ACTIONS_TABLE}: {}", actions.join(", ")),
         });
@@ -461,6 +489,49 @@ fn read_state_now(conn: &mut AnyConnection, catalog: &Catalog) -> Result<DbState
     Ok(state)
 }
 
+/// A backup `--backup` took, as `status --backups` lists it.
+#[derive(Debug, QueryableByName, Serialize)]
+pub struct BackupRow {
+    #[diesel(sql_type = Text)]
+    pub path: String,
+    /// When the run that took it recorded its first step, just after the
+    /// backup (RFC 3339, UTC).
+    #[diesel(sql_type = Text)]
+    pub taken_at: String,
+    /// What that run did first (apply, force, revert).
+    #[diesel(sql_type = Text)]
+    pub action: String,
+    /// Unknown for a backup recorded before sizes and checksums were.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub bytes: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub sha256: Option<String>,
+}
+
+/// Every backup the log names, newest first. A run records its backup on
+/// each of its steps: one row per backup, from its first step.
+pub fn read_backups(conn: &mut Conn) -> Result<Vec<BackupRow>> {
+    connection::snapshot(conn, |c| {
+        let Some(columns) = existing_tables(c)?.actions else {
+            return Ok(Vec::new());
+        };
+        let sums = if columns.len() == COLUMNS.len() {
+            "backup_bytes AS bytes, backup_sha256 AS sha256"
+        } else {
+            "CAST(NULL AS bigint) AS bytes, CAST(NULL AS text) AS sha256"
+        };
+        let query = format!(
+            "SELECT backup_path AS path, {} AS taken_at, action, {sums} \
+             FROM bxm_migration_actions WHERE id IN (SELECT min(id) FROM bxm_migration_actions \
+             WHERE backup_path IS NOT NULL GROUP BY backup_path) ORDER BY id DESC",
+            time_format(c).executed_at
+        );
+        diesel::sql_query(query)
+            .load::<BackupRow>(c)
+            .map_err(|e| Error::from_db("reading the recorded backups", &e))
+    })
+}
+
 /// Which of `names` exist as tables.
 fn tables_present(conn: &mut AnyConnection, names: &[&str]) -> Result<BTreeSet<String>> {
     let query = match &*conn {
@@ -489,10 +560,21 @@ fn tables_present(conn: &mut AnyConnection, names: &[&str]) -> Result<BTreeSet<S
 /// lock, so no other runner of ours races it.
 pub fn ensure_tables(conn: &mut Conn, state: &DbState) -> Result<()> {
     let postgres = matches!(&**conn, AnyConnection::Pg(_));
-    if state.tables.actions.is_none() {
-        let ddl = if postgres { POSTGRES_DDL } else { SQLITE_DDL };
-        conn.batch_execute(ddl)
-            .map_err(|e| Error::from_db("creating the migration history table", &e))?;
+    match &state.tables.actions {
+        None => {
+            let ddl = if postgres { POSTGRES_DDL } else { SQLITE_DDL };
+            conn.batch_execute(ddl)
+                .map_err(|e| Error::from_db("creating the migration history table", &e))?;
+        }
+        Some(columns) if columns.len() < COLUMNS.len() => {
+            conn.batch_execute(ADD_BACKUP_SUMS).map_err(|e| {
+                Error::from_db(
+                    "adding the backup size and checksum to the history table",
+                    &e,
+                )
+            })?;
+        }
+        Some(_) => {}
     }
     if let Some(ddl) = node_history::ddl(state.tables.node, postgres) {
         conn.batch_execute(&ddl)
@@ -522,7 +604,22 @@ pub struct Record<'a> {
     /// The operating-system user (the Node runner's `executed_by`).
     pub os_user: &'a str,
     pub error: Option<&'a str>,
-    pub backup_path: Option<&'a str>,
+    /// The backup this run took first, if any.
+    pub backup: Option<&'a Backup>,
+}
+
+impl Record<'_> {
+    /// The backup's path, size and SHA-256 as the log's columns hold them.
+    fn backup_columns(&self) -> (Option<Cow<'_, str>>, Option<i64>, Option<&str>) {
+        match self.backup {
+            Some(b) => (
+                Some(b.path.to_string_lossy()),
+                i64::try_from(b.bytes).ok(),
+                Some(b.sha256.as_str()),
+            ),
+            None => (None, None, None),
+        }
+    }
 }
 
 /// What a step changes in Diesel's record.
@@ -582,10 +679,12 @@ pub fn write(
             } else {
                 format!("WITH {} ", parts.join(", "))
             };
+            let (backup_path, backup_bytes, backup_sha256) = rec.backup_columns();
             diesel::sql_query(format!(
                 "{with}INSERT INTO bxm_migration_actions (version, name, action, success, \
-                 execution_time_ms, checksum, executed_by, tool_version, error, backup_path) \
-                 VALUES ($1, $8, $9, $4, $6, $10, $11, $12, $5, $13)"
+                 execution_time_ms, checksum, executed_by, tool_version, error, backup_path, \
+                 backup_bytes, backup_sha256) \
+                 VALUES ($1, $8, $9, $4, $6, $10, $11, $12, $5, $13, $14, $15)"
             ))
             .bind::<Text, _>(rec.version)
             .bind::<Text, _>(rec.title)
@@ -599,7 +698,9 @@ pub fn write(
             .bind::<Nullable<Text>, _>(rec.checksum)
             .bind::<Text, _>(rec.executed_by)
             .bind::<Text, _>(env!("CARGO_PKG_VERSION"))
-            .bind::<Nullable<Text>, _>(rec.backup_path)
+            .bind::<Nullable<Text>, _>(backup_path.as_deref())
+            .bind::<Nullable<BigInt>, _>(backup_bytes)
+            .bind::<Nullable<Text>, _>(backup_sha256)
             .execute(pg)
             .map(drop)
         }
@@ -635,6 +736,7 @@ pub fn write(
 
 /// Appends a row to our log only.
 fn record(conn: &mut AnyConnection, rec: &Record<'_>) -> QueryResult<()> {
+    let (backup_path, backup_bytes, backup_sha256) = rec.backup_columns();
     diesel::insert_into(bxm_migration_actions::table)
         .values((
             bxm_migration_actions::version.eq(rec.version),
@@ -646,7 +748,9 @@ fn record(conn: &mut AnyConnection, rec: &Record<'_>) -> QueryResult<()> {
             bxm_migration_actions::executed_by.eq(rec.executed_by),
             bxm_migration_actions::tool_version.eq(env!("CARGO_PKG_VERSION")),
             bxm_migration_actions::error.eq(rec.error),
-            bxm_migration_actions::backup_path.eq(rec.backup_path),
+            bxm_migration_actions::backup_path.eq(backup_path.as_deref()),
+            bxm_migration_actions::backup_bytes.eq(backup_bytes),
+            bxm_migration_actions::backup_sha256.eq(backup_sha256),
         ))
         .execute(conn)
         .map(drop)

@@ -14,7 +14,9 @@
 //! - [`history`]: what the database has (Diesel's record, the `migrations` table, our action log).
 //! - [`node_history`]: the Node.js runner's `migrations` table, shared with that runner.
 //! - [`plan`]: what a run will do and what `status` shows, as pure values.
-//! - [`runner`]: applies a plan through Diesel's migrations, one transaction each.
+//! - [`runner`]: applies a plan through Diesel's migrations, one transaction each
+//!   (or one for all: `--single-transaction`).
+//! - [`fleet`]: many databases in one command (a child `run` per target, a few at a time).
 //! - [`report`]: what people read (progress lines, dry-run plan, status).
 //! - [`backup`]: `--backup` (pg_dump / VACUUM INTO) and the recommendation.
 //! - [`sqltext`]: the statements a migration file holds (transaction control, empty files).
@@ -32,6 +34,7 @@ pub mod conninfo;
 pub mod directory;
 pub mod drift;
 pub mod error;
+pub mod fleet;
 pub mod history;
 pub mod lock;
 pub mod node_history;

@@ -19,6 +19,7 @@ use serde_json::json;
 use crate::catalog::Entry;
 use crate::config::Target;
 use crate::drift::{Change, Difference};
+use crate::history::BackupRow;
 use crate::plan::{Plan, StatusRow, Step};
 
 /// Counts of one run, for the summary line.
@@ -148,16 +149,16 @@ impl<W: Write> TextReporter<W> {
     }
 }
 
-fn green(text: &str) -> String {
+pub(crate) fn green(text: &str) -> String {
     style(text).green().force_styling(true).to_string()
 }
 fn yellow(text: &str) -> String {
     style(text).yellow().force_styling(true).to_string()
 }
-fn red(text: &str) -> String {
+pub(crate) fn red(text: &str) -> String {
     style(text).red().bold().force_styling(true).to_string()
 }
-fn dim(text: &str) -> String {
+pub(crate) fn dim(text: &str) -> String {
     style(text).dim().force_styling(true).to_string()
 }
 fn bold(text: &str) -> String {
@@ -336,11 +337,11 @@ impl<W: Write> Reporter for JsonReporter<W> {
 }
 
 /// Milliseconds with microsecond precision (no float noise in the logs).
-fn round_ms(d: Duration) -> f64 {
+pub(crate) fn round_ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
 }
 
-fn millis(d: Duration) -> String {
+pub(crate) fn millis(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1000.0;
     if ms < 10.0 {
         format!("{ms:.1} ms")
@@ -484,6 +485,34 @@ pub fn restored_text(before: &[Difference], after: &[Difference]) -> String {
         text.push_str(&format!("\nstill different: {}", left.join("; ")));
     }
     text
+}
+
+/// The `status --backups` table, newest first.
+pub fn backups_table(rows: &[BackupRow]) -> String {
+    if rows.is_empty() {
+        return "No backups recorded (run, force, revert and redo take one with --backup DIR)."
+            .to_string();
+    }
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_header(["Path", "Taken at", "Action", "Bytes", "SHA-256"]);
+    for row in rows {
+        let unknown = || "-".to_string();
+        table.add_row([
+            row.path.clone(),
+            row.taken_at.clone(),
+            row.action.clone(),
+            row.bytes.map(|b| b.to_string()).unwrap_or_else(unknown),
+            row.sha256.clone().unwrap_or_else(unknown),
+        ]);
+    }
+    table.to_string()
+}
+
+/// The `status --backups --format json` array.
+pub fn backups_json(rows: &[BackupRow]) -> String {
+    serde_json::to_string_pretty(rows).expect("backup rows are plain data")
 }
 
 #[cfg(test)]

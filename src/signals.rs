@@ -20,11 +20,15 @@ use crate::report;
 struct InFlight {
     child: Option<Child>,
     partial: Option<PathBuf>,
+    /// `fleet`'s runs (process ids): each is handed the signal and ends as
+    /// a single run does (rolls back, unlocks, removes its partial backup).
+    runs: Vec<u32>,
 }
 
 static IN_FLIGHT: Mutex<InFlight> = Mutex::new(InFlight {
     child: None,
     partial: None,
+    runs: Vec::new(),
 });
 
 fn in_flight() -> MutexGuard<'static, InFlight> {
@@ -33,7 +37,12 @@ fn in_flight() -> MutexGuard<'static, InFlight> {
 }
 
 impl InFlight {
-    fn stop(&mut self) {
+    fn stop(&mut self, signal: i32) {
+        for &pid in &self.runs {
+            // SAFETY: kill(2) only sends a signal. The process is not reaped
+            // yet (see `run_ended`), so the id cannot belong to another one.
+            unsafe { libc::kill(pid as libc::pid_t, signal) };
+        }
         if let Some(child) = &mut self.child {
             let _ = child.kill();
             let _ = child.wait();
@@ -52,7 +61,7 @@ pub fn exit_on_interrupt() -> io::Result<()> {
             // Held until the process ends, so the main thread cannot finish
             // meanwhile (with another exit code) or start another child.
             let mut in_flight = in_flight();
-            in_flight.stop();
+            in_flight.stop(signal);
             let name = if signal == SIGINT {
                 "SIGINT"
             } else {
@@ -102,6 +111,21 @@ pub fn run_child(command: &mut Command) -> io::Result<(ExitStatus, Vec<u8>)> {
     };
     read?;
     Ok((status?, message))
+}
+
+/// Starts one of `fleet`'s runs; an interrupt of this process is passed on
+/// to it until [`run_ended`].
+pub fn spawn_run(command: &mut Command) -> io::Result<Child> {
+    // Spawned under the lock: an interrupt arriving meanwhile still finds it.
+    let mut in_flight = in_flight();
+    let child = command.spawn()?;
+    in_flight.runs.push(child.id());
+    Ok(child)
+}
+
+/// Call before reaping the run `pid`: after that its id may be reused.
+pub fn run_ended(pid: u32) {
+    in_flight().runs.retain(|&run| run != pid);
 }
 
 /// Marks `path` as a file being written that an interrupt must remove
