@@ -458,3 +458,79 @@ fn a_node_database_moved_with_pg_dump_and_pg_restore_is_adopted() {
     assert!(out.stdout.contains("5 adopted"), "{}", out.stdout);
     migrate(&restored.url, &["verify"]).assert_code(0);
 }
+
+/// Every fixture × every command: what each must do, and that the
+/// read-only ones change nothing. (fixture, status state of 003, run's
+/// exit code, adopt --baseline 005's exit code)
+#[test]
+fn each_node_fixture_under_each_command() {
+    let all = ["001", "002", "003", "004", "005"];
+    type Fixture = (&'static str, fn() -> PgDb, &'static str, i32, i32);
+    let fixtures: [Fixture; 4] = [
+        (
+            "full",
+            || node_database(&["001", "002", "003", "004", "005"], None),
+            "applied",
+            0,
+            0,
+        ),
+        (
+            "skip-optional",
+            || node_database(&["001", "002"], None),
+            "pending",
+            0,
+            8,
+        ),
+        (
+            "failed 003",
+            || node_database(&["001", "002"], Some("003")),
+            "failed",
+            0,
+            8,
+        ),
+        (
+            "no history",
+            || {
+                let db = PgDb::new();
+                create_schema(&db, &["001", "002", "003", "004", "005"]);
+                db
+            },
+            "pending",
+            8,
+            0,
+        ),
+    ];
+    for (name, make, state_003, run_code, baseline_code) in fixtures {
+        // status and --dry-run: the real state, nothing written.
+        let db = make();
+        let before = db.dump();
+        assert_eq!(states(&db)[2], format!("003 {state_003}"), "{name}");
+        let dry = migrate(&db.url, &["run", "--dry-run"]);
+        dry.assert_code(run_code);
+        migrate(&db.url, &["adopt", "--baseline", "005", "--dry-run"]).assert_code(baseline_code);
+        assert_eq!(db.dump(), before, "{name}: a read-only command wrote");
+        // run
+        migrate(&db.url, &[]).assert_code(run_code);
+        if run_code == 0 {
+            assert_eq!(node_check(&db), all, "{name}");
+            migrate(&db.url, &["status", "--check"]).assert_code(0);
+        } else {
+            assert_eq!(db.dump(), before, "{name}: a refused run wrote");
+        }
+        // force on a fresh copy
+        let db = make();
+        migrate(&db.url, &["force"]).assert_code(run_code);
+        if run_code == 0 {
+            assert_eq!(node_check(&db), all, "{name}");
+        }
+        // adopt --baseline on a fresh copy
+        let db = make();
+        let before = db.dump();
+        migrate(&db.url, &["adopt", "--baseline", "005"]).assert_code(baseline_code);
+        if baseline_code == 0 {
+            assert!(states(&db).iter().all(|s| s.ends_with("applied")), "{name}");
+        } else {
+            assert_eq!(db.dump(), before, "{name}: a refused baseline wrote");
+        }
+    }
+}

@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{PgDb, SqliteDb, finish, migrate, migration_dir, outside_transaction, spawn};
+use crate::support::{
+    PgDb, PgRole, SqliteDb, finish, migrate, migration_dir, outside_transaction, spawn,
+};
 
 /// `verify --format json` as a list of (kind, table, object).
 fn differences(url: &str, extra: &[&str]) -> (i32, Vec<(String, String, String)>) {
@@ -249,6 +251,26 @@ fn sqlite_drift_is_found_the_same_way() {
     lite.execute("DROP INDEX idx_bookings_status");
     assert_eq!(
         differences(&lite.url(), &[]),
+        (8, one("missing", "bookings", "index idx_bookings_status"))
+    );
+}
+
+/// verify needs no privilege beyond what run needs: a role that may only
+/// create in schema public (and the TEMP every role has) verifies.
+#[test]
+fn verify_needs_no_privilege_beyond_run() {
+    let role = PgRole::new("Vq7-role-password");
+    let db = PgDb::new();
+    db.execute(&format!(
+        "REVOKE CREATE ON SCHEMA public FROM PUBLIC; GRANT CREATE ON SCHEMA public TO {}",
+        role.name
+    ));
+    let url = db.url_as(&role.name, "Vq7-role-password");
+    migrate(&url, &[]).assert_code(0);
+    assert_eq!(differences(&url, &[]), (0, vec![]));
+    db.execute("DROP INDEX idx_bookings_status");
+    assert_eq!(
+        differences(&url, &[]),
         (8, one("missing", "bookings", "index idx_bookings_status"))
     );
 }
