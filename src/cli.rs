@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::error::EXIT_CODES_HELP;
+use crate::error::exit_codes_help;
 use crate::fleet::{FLEET_RUN_HELP, FLEET_STATUS_HELP, FLEET_VERIFY_HELP};
 
 #[derive(Debug, Parser)]
@@ -18,7 +18,7 @@ use crate::fleet::{FLEET_RUN_HELP, FLEET_STATUS_HELP, FLEET_VERIFY_HELP};
                   (first found wins); without any, a local SQLite file buildxpert.sqlite3 is \
                   migrated (not when BUILDXPERT_ENV=production). Without a password in the URL, \
                   libpq's own sources apply: PGPASSWORD, PGPASSFILE or ~/.pgpass, service=.",
-    after_help = EXIT_CODES_HELP
+    after_help = exit_codes_help()
 )]
 pub struct Cli {
     #[command(flatten)]

@@ -14,23 +14,69 @@ pub mod exit {
     pub const INTEGRITY: u8 = 8;
 }
 
+/// Every exit code and its meaning, written once: `--help` prints it and a
+/// test checks that the README's table says the same.
+pub const EXIT_CODES: [(&str, &str); 10] = [
+    ("0", "success"),
+    (
+        "1",
+        "unexpected error, or a backup that could not be written (the database is untouched)",
+    ),
+    (
+        "2",
+        "usage: bad flags or out-of-range numbers, unknown version, bad or unsupported database URL, a missing, unreadable or empty URL file, both `DATABASE_URL` and `DATABASE_URL_FILE`, no URL in production, data loss not confirmed, an empty `--migration-dir`, a `search_path` naming no schema, `--single-transaction` with a migration that must run outside a transaction, a malformed `fleet` targets file",
+    ),
+    (
+        "3",
+        "cannot connect: refused, unknown host, authentication, missing database (names host:port and database), not encrypted with `--require-tls`; `pg_dump` missing for `--backup`",
+    ),
+    (
+        "4",
+        "permission denied (names the privilege to grant, e.g. CREATE on schema public)",
+    ),
+    (
+        "5",
+        "a migration failed (rolled back; the message says which steps this run had already done), a dependency is missing, a revert is needed by an applied migration, a migration outside a transaction failed earlier, or a transactional migration contains BEGIN/COMMIT",
+    ),
+    (
+        "6",
+        "`status --check`: a required migration is not applied (pending, running, or skipped while it was optional)",
+    ),
+    (
+        "7",
+        "another runner held the migration lock past `--lock-wait`",
+    ),
+    (
+        "8",
+        "integrity: a changed applied `up.sql`, an unknown applied version, a hand-edited record, a `migrations` table of another shape (left untouched), a schema without history (`adopt --baseline`), objects that differ from what the migrations to adopt define, or schema drift (`verify`, `run --verify`, `status --verify`)",
+    ),
+    (
+        "130 / 143",
+        "interrupted by SIGINT / SIGTERM (the running migration is rolled back)",
+    ),
+];
+
 /// The exit-code table shown by `--help`.
-pub const EXIT_CODES_HELP: &str = "\
-Exit codes:
-  0  success
-  1  unexpected error
-  2  usage: bad flags, version or database URL; confirmation refused
-  3  cannot connect (refused, unknown host, authentication, missing database,
-     not encrypted with --require-tls)
-  4  permission denied (the message names the privilege to grant)
-  5  a migration failed (it was rolled back; earlier ones stay applied)
-  6  status --check: required migrations are pending
-  5  also: a dependency is missing, a revert is needed by an applied migration,
-     or a migration outside a transaction failed earlier (see its message)
-  7  another runner held the migration lock past --lock-wait
-  8  integrity: an applied migration's file changed, an unknown version is
-     applied, the history was edited by hand, or `migrations` is not ours
-130/143  interrupted by SIGINT/SIGTERM (the running migration is rolled back)";
+pub fn exit_codes_help() -> String {
+    let mut text = String::from("Exit codes:\n");
+    for (code, meaning) in EXIT_CODES {
+        // Wrapped at 80 columns under the meaning's first word.
+        let mut line = format!("  {code:>9} ");
+        for word in meaning.replace('`', "").split_whitespace() {
+            if line.len() + word.len() >= 80 {
+                text.push_str(&line);
+                text.push('\n');
+                line = " ".repeat(12);
+            }
+            line.push(' ');
+            line.push_str(word);
+        }
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text.push_str("  fleet exits with the most severe of its targets' codes");
+    text
+}
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -330,6 +376,29 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_readme_lists_the_same_exit_codes() {
+        let readme = include_str!("../README.md");
+        let section = &readme[readme.find("## Exit codes").expect("an exit-code section")..];
+        let rows: Vec<(&str, &str)> = section
+            .lines()
+            .skip_while(|l| !l.starts_with("|---"))
+            .skip(1)
+            .take_while(|l| l.starts_with('|'))
+            .filter_map(|l| {
+                let cells: Vec<&str> = l.trim_matches('|').split(" | ").map(str::trim).collect();
+                (cells.len() == 2).then(|| (cells[0], cells[1]))
+            })
+            .collect();
+        assert_eq!(
+            rows, EXIT_CODES,
+            "README.md's exit-code table and error::EXIT_CODES differ"
+        );
+        for (code, _) in EXIT_CODES {
+            assert!(exit_codes_help().contains(code));
+        }
+    }
 
     #[test]
     fn schema_permission_names_the_grant() {
