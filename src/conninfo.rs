@@ -123,24 +123,16 @@ fn quote(value: &str) -> String {
     format!("'{escaped}'")
 }
 
-/// libpq's parse errors end with the offending token in double quotes:
-/// keep the explanation, drop the token.
+/// libpq's parse errors end with the offending token in double quotes, and
+/// that token may hold a `"` of its own: keep only the explanation before
+/// the first quote.
 fn without_quoted_tokens(message: &str) -> String {
-    let mut out = String::new();
-    let mut quoted = false;
-    for c in message.trim().chars() {
-        match c {
-            '"' => {
-                if !quoted {
-                    out.push('…');
-                }
-                quoted = !quoted;
-            }
-            _ if !quoted => out.push(c),
-            _ => {}
-        }
-    }
-    out.trim().trim_end_matches(['.', ':']).trim().to_string()
+    let explanation = message.split('"').next().unwrap_or_default();
+    explanation
+        .trim()
+        .trim_end_matches(['.', ':'])
+        .trim()
+        .to_string()
 }
 
 #[cfg(test)]
@@ -168,9 +160,11 @@ mod tests {
             "postgres://u:p%41ss%zz@127.0.0.1/db",
             "postgres://u:secret%00x@127.0.0.1/db",
             "postgres://u@h/db?password=%zzhunter",
+            "postgres://u:p\"Secret%zz@h/db",
+            "postgres://u:a\"Secret@[::1/db",
         ] {
             let err = ConnInfo::parse(raw).err().unwrap_or_default();
-            for fragment in ["p%41ss", "secret", "hunter", "%zz"] {
+            for fragment in ["p%41ss", "secret", "Secret", "hunter", "%zz"] {
                 assert!(!err.contains(fragment), "{raw}: {err}");
             }
         }

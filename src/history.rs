@@ -634,8 +634,10 @@ pub enum DieselChange {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeChange {
     Keep,
-    /// Its upsert: this outcome, now.
+    /// Its upsert: this outcome, now (one more run in its counter).
     Upsert,
+    /// The upsert of a "started" row, which does not count as a run.
+    Started,
     /// Not applied any more: the Node runner must not find it done.
     Remove,
 }
@@ -651,6 +653,16 @@ pub fn write(
     diesel: DieselChange,
     node_change: NodeChange,
 ) -> QueryResult<()> {
+    let node_change = if node.fits(rec.version) {
+        node_change
+    } else {
+        log::debug!(
+            "migration {} gets no row in the Node.js runner's table: its version is longer than \
+             the table's id column",
+            rec.version
+        );
+        NodeChange::Keep
+    };
     match conn {
         AnyConnection::Pg(pg) => {
             let mut parts = Vec::new();
@@ -665,9 +677,11 @@ pub fn write(
                 DieselChange::Keep => {}
             }
             match node_change {
-                NodeChange::Upsert => parts.push(format!(
+                NodeChange::Upsert | NodeChange::Started => parts.push(format!(
                     "n AS ({})",
-                    node_history::upsert_sql(node, true, |n| format!("${n}"))
+                    node_history::upsert_sql(node, true, node_change == NodeChange::Upsert, |n| {
+                        format!("${n}")
+                    })
                 )),
                 NodeChange::Remove => {
                     parts.push("n AS (DELETE FROM migrations WHERE id = $1)".to_string())
@@ -711,16 +725,19 @@ pub fn write(
                 DieselChange::Keep => {}
             }
             match node_change {
-                NodeChange::Upsert => {
-                    diesel::sql_query(node_history::upsert_sql(node, false, |n| format!("?{n}")))
-                        .bind::<Text, _>(rec.version)
-                        .bind::<Text, _>(rec.title)
-                        .bind::<Nullable<Text>, _>(rec.description)
-                        .bind::<Bool, _>(rec.success)
-                        .bind::<Nullable<Text>, _>(rec.error)
-                        .bind::<Nullable<BigInt>, _>(rec.execution_time_ms)
-                        .bind::<Text, _>(rec.os_user)
-                        .execute(conn)?;
+                NodeChange::Upsert | NodeChange::Started => {
+                    let counted = node_change == NodeChange::Upsert;
+                    diesel::sql_query(node_history::upsert_sql(node, false, counted, |n| {
+                        format!("?{n}")
+                    }))
+                    .bind::<Text, _>(rec.version)
+                    .bind::<Text, _>(rec.title)
+                    .bind::<Nullable<Text>, _>(rec.description)
+                    .bind::<Bool, _>(rec.success)
+                    .bind::<Nullable<Text>, _>(rec.error)
+                    .bind::<Nullable<BigInt>, _>(rec.execution_time_ms)
+                    .bind::<Text, _>(rec.os_user)
+                    .execute(conn)?;
                 }
                 NodeChange::Remove => {
                     diesel::sql_query("DELETE FROM migrations WHERE id = ?")

@@ -56,6 +56,29 @@ pub struct Columns {
     pub executed_by: bool,
     pub version: bool,
     pub checksum: bool,
+    /// The most characters `id` holds (`VARCHAR(10)` in every Node release);
+    /// `None` when unbounded.
+    pub id_chars: Option<usize>,
+}
+
+/// The Node runner's `id VARCHAR(10)`.
+const NODE_ID_CHARS: usize = 10;
+
+impl Columns {
+    /// Whether `version` fits in `id`. Longer ones (Diesel's 14-digit
+    /// timestamps, from `--migration-dir`) get no row: the Node runner's
+    /// own versions never need one, and widening its key is not ours to do.
+    pub fn fits(&self, version: &str) -> bool {
+        self.id_chars.is_none_or(|n| version.chars().count() <= n)
+    }
+}
+
+/// The length limit of a `character varying(N)` / `varchar(N)` type.
+fn char_limit(type_name: &str) -> Option<usize> {
+    let inner = type_name
+        .strip_prefix("character varying(")
+        .or_else(|| type_name.strip_prefix("varchar("))?;
+    inner.strip_suffix(')')?.trim().parse().ok()
 }
 
 /// Accepts the Node runner's table (any release) and refuses anything else,
@@ -100,6 +123,7 @@ pub fn check_shape(found: &[FoundColumn], postgres: bool) -> Result<Columns> {
         executed_by: usable("executed_by"),
         version: usable("version"),
         checksum: usable("checksum"),
+        id_chars: type_of("id").and_then(char_limit),
     })
 }
 
@@ -117,7 +141,7 @@ pub fn ddl(found: Option<Columns>, postgres: bool) -> Option<String> {
     match found {
         None => Some(format!(
             "CREATE TABLE IF NOT EXISTS migrations (\
-             id VARCHAR(10) PRIMARY KEY, name TEXT NOT NULL, description TEXT, \
+             id VARCHAR({NODE_ID_CHARS}) PRIMARY KEY, name TEXT NOT NULL, description TEXT, \
              executed_at TIMESTAMP DEFAULT {now}, success BOOLEAN DEFAULT TRUE, \
              error_message TEXT, execution_time_ms INTEGER, executed_by TEXT, \
              version INTEGER DEFAULT 1)"
@@ -141,6 +165,7 @@ pub fn after_ddl(found: Option<Columns>) -> Columns {
         executed_by: true,
         version: true,
         checksum: found.is_some_and(|c| c.checksum),
+        id_chars: found.map_or(Some(NODE_ID_CHARS), |c| c.id_chars),
     }
 }
 
@@ -196,10 +221,22 @@ pub fn now_sql(postgres: bool) -> &'static str {
 /// The upsert the Node runner does on every (re-)run, for the columns the
 /// table has. Parameters, numbered `p(n)`: 1 version, 2 title,
 /// 3 description, 4 success, 5 error message, 6 execution time (ms),
-/// 7 OS user.
-pub fn upsert_sql(columns: Columns, postgres: bool, p: impl Fn(usize) -> String) -> String {
+/// 7 OS user. Only a `counted` outcome bumps the Node runner's re-run
+/// counter: the "started" row written before a migration that runs outside
+/// a transaction inserts 0 and keeps the counter, so the outcome that
+/// follows it counts the run once.
+pub fn upsert_sql(
+    columns: Columns,
+    postgres: bool,
+    counted: bool,
+    p: impl Fn(usize) -> String,
+) -> String {
     let time = if postgres {
-        format!("LEAST({}, 2147483647)::integer", p(6))
+        // LEAST(NULL, n) is n in PostgreSQL: an unknown time stays NULL.
+        format!(
+            "CASE WHEN {t} IS NULL THEN NULL ELSE LEAST({t}, 2147483647) END::integer",
+            t = p(6)
+        )
     } else {
         p(6)
     };
@@ -232,8 +269,10 @@ pub fn upsert_sql(columns: Columns, postgres: bool, p: impl Fn(usize) -> String)
     }
     if columns.version {
         names.push("version");
-        values.push("1".to_string());
-        updates.push("version = coalesce(migrations.version, 1) + 1".to_string());
+        values.push(if counted { "1" } else { "0" }.to_string());
+        if counted {
+            updates.push("version = coalesce(migrations.version, 0) + 1".to_string());
+        }
     }
     if columns.checksum {
         names.push("checksum");
@@ -269,10 +308,15 @@ mod tests {
 
     #[test]
     fn every_node_release_is_accepted_and_later_columns_used_with_their_types() {
+        let first = check_shape(&node_table(&[]), true).unwrap();
         assert_eq!(
-            check_shape(&node_table(&[]), true).unwrap(),
-            Columns::default()
+            first,
+            Columns {
+                id_chars: Some(10),
+                ..Columns::default()
+            }
         );
+        assert!(first.fits("005") && !first.fits("20240101000000"));
         let later = node_table(&[
             column("executed_by", "text", true),
             column("checksum", "text", true),
@@ -283,7 +327,8 @@ mod tests {
             Columns {
                 executed_by: true,
                 version: true,
-                checksum: true
+                checksum: true,
+                id_chars: Some(10),
             }
         );
         // Same name, another type: not ours to write, but no reason to refuse.
@@ -309,12 +354,15 @@ mod tests {
             executed_by: true,
             version: true,
             checksum: true,
+            id_chars: Some(10),
         };
-        let sql = upsert_sql(all, true, |n| format!("${n}"));
+        let sql = upsert_sql(all, true, true, |n| format!("${n}"));
         assert!(
-            sql.contains("version = coalesce(migrations.version, 1) + 1"),
+            sql.contains("version = coalesce(migrations.version, 0) + 1"),
             "{sql}"
         );
+        let started = upsert_sql(all, true, false, |n| format!("${n}"));
+        assert!(!started.contains("version = "), "{started}");
         assert!(sql.contains("ON CONFLICT (id) DO UPDATE"), "{sql}");
         // checksum receives the version id ($1), as the Node runner writes it.
         assert!(sql.contains("1, $1)"), "{sql}");

@@ -297,8 +297,11 @@ fn run_with_retries(
     context: &RunContext<'_>,
 ) -> std::result::Result<Duration, Failure> {
     let what = format!("migration {entry}");
-    with_retries(conn, context, &what, entry.in_transaction, |conn| {
-        if entry.in_transaction {
+    // Adopting runs no SQL, only writes records: always one transaction,
+    // with no "started" row.
+    let in_transaction = entry.in_transaction || matches!(step, Step::Adopt { .. });
+    with_retries(conn, context, &what, in_transaction, |conn| {
+        if in_transaction {
             connection::transaction(conn, |c| run_step(c, entry, step, context))
         } else {
             run_outside_transaction(conn, entry, step, context)
@@ -440,7 +443,7 @@ fn run_outside_transaction(
         context.node_columns,
         &started,
         DieselChange::Keep,
-        NodeChange::Upsert,
+        NodeChange::Started,
     )?;
     let result = run_step(conn, entry, step, context);
     if let Some(failure) = result

@@ -28,6 +28,8 @@ fn no_fragment_of_a_password_in_any_output() {
         format!("postgres://u@127.0.0.1:1/db?password={secret}&port=x"),
         format!("postgres://u:{secret}@no-such-host.invalid/db"),
         format!("postgres://u:{secret}@[::1/db"),
+        format!("postgres://u:p\"{secret}%zz@127.0.0.1/db"),
+        format!("postgres://u:a\"{secret}@[::1/db"),
         format!("mysql://root:{secret}@localhost/db"),
     ];
     for url in &cases {

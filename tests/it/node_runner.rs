@@ -9,7 +9,7 @@ use diesel::connection::SimpleConnection;
 use buildxpert_migrate::catalog::Catalog;
 use buildxpert_migrate::config::Backend;
 
-use crate::support::{PgDb, SqliteDb, migrate};
+use crate::support::{PgDb, SqliteDb, migrate, migration_dir, outside_transaction};
 
 /// The Node runner's table, exactly as its first release creates it.
 const NODE_TABLE: &str = "CREATE TABLE IF NOT EXISTS migrations (id VARCHAR(10) PRIMARY KEY, \
@@ -533,4 +533,96 @@ fn each_node_fixture_under_each_command() {
             assert_eq!(db.dump(), before, "{name}: a refused baseline wrote");
         }
     }
+}
+
+/// Migrations outside a transaction write a "started" row first: in the
+/// Node runner's table it must not count as a run, a failure's unknown time
+/// stays NULL, and adopting such a migration (no SQL to run) writes no
+/// "started" row at all.
+#[test]
+fn migrations_outside_a_transaction_count_once_in_the_node_table() {
+    let set = migration_dir(
+        &[
+            ("001_t", "CREATE TABLE t (id int);", "DROP TABLE t;"),
+            (
+                "002_idx",
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_t_id ON t (id);",
+                "DROP INDEX CONCURRENTLY IF EXISTS idx_t_id;",
+            ),
+            (
+                "003_bad",
+                "CREATE INDEX CONCURRENTLY idx_t_nope ON t (nope);",
+                "SELECT 1;",
+            ),
+        ],
+        None,
+    );
+    outside_transaction(&set, "002_idx");
+    outside_transaction(&set, "003_bad");
+    let dir = set.path().to_str().unwrap();
+    let rows = "SELECT id || ' ' || success || ' ' || coalesce(version::text, '-') || ' ' || \
+                (execution_time_ms IS NULL) AS v FROM migrations ORDER BY id";
+
+    let db = PgDb::new();
+    migrate(&db.url, &["run", "--migration-dir", dir]).assert_code(5);
+    assert_eq!(
+        db.strings(rows),
+        ["001 true 1 false", "002 true 1 false", "003 false 1 true"]
+    );
+
+    let adopted = PgDb::new();
+    adopted.execute(&format!(
+        "{NODE_TABLE}; ALTER TABLE migrations ADD COLUMN version INTEGER DEFAULT 1; \
+         CREATE TABLE t (id int); CREATE INDEX idx_t_id ON t (id); \
+         INSERT INTO migrations (id, name, execution_time_ms) VALUES ('001', 'T', 7), ('002', 'Idx', 9);"
+    ));
+    migrate(
+        &adopted.url,
+        &["run", "--migration-dir", dir, "--to", "002"],
+    )
+    .assert_code(0);
+    assert_eq!(
+        adopted.strings(rows),
+        ["001 true 1 false", "002 true 1 false"]
+    );
+    assert_eq!(
+        adopted.strings(
+            "SELECT version || ' ' || action || ' ' || success AS v FROM bxm_migration_actions \
+             ORDER BY id"
+        ),
+        ["001 adopt true", "002 adopt true"]
+    );
+}
+
+/// Diesel's timestamp versions (a `--migration-dir` made by `diesel
+/// migration generate`) do not fit the Node runner's `id VARCHAR(10)`:
+/// they get no row there and the run succeeds, on both backends.
+#[test]
+fn timestamp_versions_get_no_row_in_the_node_table() {
+    let set = migration_dir(
+        &[(
+            "20240101000000_t",
+            "CREATE TABLE t (id int);",
+            "DROP TABLE t;",
+        )],
+        None,
+    );
+    let dir = set.path().to_str().unwrap();
+    let db = PgDb::new();
+    migrate(&db.url, &["run", "--migration-dir", dir]).assert_code(0);
+    assert_eq!(
+        db.strings("SELECT version AS v FROM __diesel_schema_migrations"),
+        ["20240101000000"]
+    );
+    assert!(db.strings("SELECT id AS v FROM migrations").is_empty());
+    migrate(&db.url, &["status", "--check", "--migration-dir", dir]).assert_code(0);
+    migrate(
+        &db.url,
+        &["revert", "--all", "--yes", "--migration-dir", dir],
+    )
+    .assert_code(0);
+
+    let lite = SqliteDb::new();
+    migrate(&lite.url(), &["run", "--migration-dir", dir]).assert_code(0);
+    assert!(lite.strings("SELECT id AS v FROM migrations").is_empty());
 }
