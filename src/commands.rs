@@ -221,13 +221,17 @@ fn check_encryption(conn: &mut Conn, target: &Target, cli: &Cli, production: boo
 }
 
 fn settings(cli: &Cli) -> Result<Settings> {
+    // The databases count whole milliseconds and read 0 as "no limit": a
+    // shorter non-zero value would silently turn the limit off.
     let seconds = |value: f64, flag: &str| {
         Duration::try_from_secs_f64(value)
             .ok()
             .filter(|d| d.as_secs() <= MAX_SECONDS)
+            .filter(|d| d.is_zero() || *d >= Duration::from_millis(1))
             .ok_or_else(|| {
                 Error::Usage(format!(
-                    "{flag} takes a number of seconds from 0 to {MAX_SECONDS}, not {value}"
+                    "{flag} takes a number of seconds from 0.001 to {MAX_SECONDS} (0: no \
+                     limit), not {value}"
                 ))
             })
     };
@@ -353,7 +357,7 @@ fn refuse_drift(differences: &[drift::Difference], strict: bool) -> Result<()> {
 
 /// `verify`: reads a consistent state under the lock, compares, reports.
 fn verify(conn: &mut Conn, ctx: &Context<'_>, args: &VerifyArgs) -> Result<()> {
-    let differences = lock::with_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
+    let differences = lock::with_read_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
         let state = history::read_state(conn, &ctx.catalog)?;
         schema_drift(conn, &ctx.catalog, &state)
     })?;
@@ -379,9 +383,10 @@ fn refuse_unrecorded_schema(catalog: &Catalog, state: &DbState) -> Result<()> {
 /// Before anything is recorded as adopted: every object the adopted
 /// migrations define must exist as their up.sql defines it. The SQL of each
 /// migration up to the newest adopted one that is (or is becoming) applied
-/// is replayed where nothing can leak and compared with the live schema;
-/// only the adopted migrations' tables are judged, and extra objects on
-/// them (an index added by hand) are not a reason to refuse.
+/// is replayed where nothing can leak and compared with the live schema.
+/// Every table the replay defines is judged (a later migration may alter an
+/// earlier one's table), and functions too; only an index added by hand is
+/// not a reason to refuse.
 fn check_adoption(
     conn: &mut Conn,
     catalog: &Catalog,
@@ -400,14 +405,10 @@ fn check_adoption(
             .filter(|e| e.version.as_str() <= newest)
             .filter(|e| state.is_applied(&e.version) || adopting.contains(e.version.as_str())),
     );
-    let owned: HashSet<&str> = adopted
-        .iter()
-        .flat_map(|e| e.tables.iter().map(String::as_str))
-        .collect();
     let sqls: Vec<&str> = replayed.iter().map(String::as_str).collect();
     let differences: Vec<String> = drift::compare(conn, &sqls, drift::Scope::Tables)?
         .into_iter()
-        .filter(|d| d.change != drift::Change::Extra && owned.contains(d.table.as_str()))
+        .filter(|d| !(d.change == drift::Change::Extra && d.object.starts_with("index ")))
         .map(|d| d.to_string())
         .collect();
     if differences.is_empty() {

@@ -341,7 +341,17 @@ fn a_drifted_node_database_is_not_adopted_and_nothing_changes() {
 }
 
 #[test]
-fn extra_objects_on_node_tables_do_not_block_adoption() {
+fn only_an_index_added_by_hand_does_not_block_adoption() {
+    let drifted = node_database(&["001", "002"], None);
+    drifted.execute("ALTER TABLE users ADD COLUMN nickname text;");
+    let out = migrate(&drifted.url, &["run", "--skip-optional"]);
+    out.assert_code(8);
+    assert!(
+        out.stderr.contains("extra column users.nickname"),
+        "{}",
+        out.stderr
+    );
+
     let db = node_database(&["001", "002"], None);
     db.execute("CREATE INDEX idx_users_created_at_by_hand ON users (created_at);");
     migrate(&db.url, &["run", "--skip-optional"]).assert_code(0);
