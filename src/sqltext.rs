@@ -1,6 +1,8 @@
 //! What a migration's SQL text holds, read the way PostgreSQL and SQLite
 //! split it: statements, skipping comments, quoted strings and identifiers,
-//! and dollar-quoted bodies (so a PL/pgSQL `BEGIN … END` is not a statement).
+//! and dollar-quoted bodies (so a PL/pgSQL `BEGIN … END` is not a statement),
+//! and the `BEGIN … END` block inside a statement (a SQLite trigger's body,
+//! PostgreSQL's `BEGIN ATOMIC`), whose `;` do not end it.
 
 /// A statement's first word and the line it starts on (1-based).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +23,8 @@ pub fn statements(sql: &str) -> Vec<Statement> {
     let mut found = Vec::new();
     let mut line = 1;
     let mut at_start = true;
+    // Open BEGIN (and CASE within one) blocks of the current statement.
+    let mut depth = 0usize;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -37,21 +41,30 @@ pub fn statements(sql: &str) -> Vec<Statement> {
                 i = skip_block_comment(&chars, i, &mut line);
                 continue;
             }
-            ';' => at_start = true,
+            ';' if depth == 0 => at_start = true,
             _ if c.is_whitespace() => {}
             _ => {
+                let end = skip_token(&chars, i, &mut line);
+                let word: String = chars[i..end]
+                    .iter()
+                    .collect::<String>()
+                    .to_ascii_uppercase();
                 if at_start {
-                    let word: String = chars[i..]
-                        .iter()
-                        .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
+                    let keyword = word
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                         .collect();
-                    found.push(Statement {
-                        keyword: word.to_ascii_uppercase(),
-                        line,
-                    });
+                    found.push(Statement { keyword, line });
                     at_start = false;
+                } else {
+                    match word.as_str() {
+                        "BEGIN" => depth += 1,
+                        "CASE" if depth > 0 => depth += 1,
+                        "END" if depth > 0 => depth -= 1,
+                        _ => {}
+                    }
                 }
-                i = skip_token(&chars, i, &mut line);
+                i = end;
                 continue;
             }
         }
@@ -209,6 +222,27 @@ mod tests {
                 ("DO".to_string(), 9),
                 ("INSERT".to_string(), 10),
             ]
+        );
+    }
+
+    #[test]
+    fn a_block_inside_a_statement_is_part_of_it() {
+        let sqlite = "CREATE TRIGGER t AFTER INSERT ON a BEGIN\n\
+                      UPDATE a SET n = CASE WHEN n > 1 THEN 0 ELSE n END;\n\
+                      DELETE FROM b;\nEND;\nCREATE TABLE c (id int);";
+        let postgres = "CREATE FUNCTION f() RETURNS int LANGUAGE sql\n\
+                        BEGIN ATOMIC\n  SELECT 1;\nEND;\nBEGIN;\nCOMMIT;";
+        assert_eq!(
+            keywords(sqlite),
+            [("CREATE".to_string(), 1), ("CREATE".to_string(), 5)]
+        );
+        assert!(transaction_control(sqlite).is_empty());
+        assert_eq!(
+            transaction_control(postgres)
+                .iter()
+                .map(|s| (s.keyword.as_str(), s.line))
+                .collect::<Vec<_>>(),
+            [("BEGIN", 5), ("COMMIT", 6)]
         );
     }
 
