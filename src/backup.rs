@@ -154,8 +154,21 @@ fn complete(partial: &Path, path: &Path) -> std::io::Result<(u64, String)> {
     let mut hasher = Sha256::new();
     let bytes = std::io::copy(&mut file, &mut hasher)?;
     file.sync_all()?;
-    std::fs::rename(partial, path)?;
+    publish(partial, path)?;
     Ok((bytes, format!("{:x}", hasher.finalize())))
+}
+
+/// Gives the written file its final name without ever replacing a file of
+/// that name (another run may have taken a backup in the same millisecond):
+/// a hard link fails if the name exists, where a rename would overwrite.
+/// File systems without hard links fall back to checking, then renaming.
+fn publish(partial: &Path, path: &Path) -> std::io::Result<()> {
+    match std::fs::hard_link(partial, path) {
+        Ok(()) => std::fs::remove_file(partial),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) if path.exists() => Err(std::io::ErrorKind::AlreadyExists.into()),
+        Err(_) => std::fs::rename(partial, path),
+    }
 }
 
 fn pg_dump(target: &Target, path: &Path, lock_timeout: Duration) -> Result<()> {
@@ -229,7 +242,7 @@ pub fn recommendation(target: &Target) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{explain, safe_stem};
+    use super::{explain, publish, safe_stem};
 
     #[test]
     fn a_lock_wait_timeout_is_explained() {
@@ -258,5 +271,20 @@ mod tests {
         assert_eq!(safe_stem(".hidden"), "_hidden");
         assert_eq!(safe_stem("a...b"), "a._.b");
         assert_eq!(safe_stem("naïve db\\x"), "na_ve_db_x");
+    }
+
+    #[test]
+    fn publishing_never_replaces_a_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let (partial, path) = (dir.path().join(".b.partial"), dir.path().join("b"));
+        std::fs::write(&path, "earlier backup").unwrap();
+        std::fs::write(&partial, "new").unwrap();
+        let err = publish(&partial, &path).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "earlier backup");
+        std::fs::remove_file(&path).unwrap();
+        publish(&partial, &path).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        assert!(!partial.exists());
     }
 }

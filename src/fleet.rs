@@ -188,13 +188,16 @@ fn parse_targets(
         let Some(name) = fields.next() else {
             continue;
         };
-        if !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        // The name becomes a directory under --backup: `.` and `..` (or any
+        // hidden name) must not reach the backup directory itself or its parent.
+        if name.starts_with('.')
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
         {
             return Err(bad(
-                "expected `NAME URL` with a NAME of letters, digits, `.`, `_` and `-` (the line \
-                 is not shown: it may hold a password)"
+                "expected `NAME URL` with a NAME of letters, digits, `.`, `_` and `-`, not \
+                 starting with `.` (the line is not shown: it may hold a password)"
                     .to_string(),
             ));
         }

@@ -67,6 +67,30 @@ pub fn with_lock<T>(
     Ok(value)
 }
 
+/// [`with_lock`] for a command that only reads (`verify`): on SQLite it
+/// waits for a runner's lock file but never creates one, so reading leaves
+/// no file behind (a runner starting meanwhile changes the database one
+/// transaction at a time, and the read is one snapshot).
+pub fn with_read_lock<T>(
+    conn: &mut Conn,
+    target: &Target,
+    wait: Duration,
+    f: impl FnOnce(&mut Conn) -> Result<T>,
+) -> Result<T> {
+    if matches!(&**conn, AnyConnection::Sqlite(_)) {
+        let existing = target
+            .sqlite_file()
+            .map(|file| lock_file(&file))
+            .filter(|path| path.exists());
+        let _held = match existing {
+            Some(path) => Some(acquire_file(&path, wait)?),
+            None => None,
+        };
+        return f(conn);
+    }
+    with_lock(conn, target, wait, f)
+}
+
 /// Usually both locks are free: one round trip tries ours, then the Node
 /// runner's only once ours is held (the order the polls keep, so two
 /// runners never each hold one). Says which of the two are now held.

@@ -276,6 +276,7 @@ fn read_only_commands_never_create_a_sqlite_file() {
         &["run", "--dry-run"],
         &["force", "--dry-run"],
         &["revert", "--all", "--dry-run"],
+        &["verify"],
     ] {
         for target in [url, file_url.as_str()] {
             let out = migrate(target, args);
@@ -283,6 +284,14 @@ fn read_only_commands_never_create_a_sqlite_file() {
             assert!(out.stderr.contains("does not exist"), "{}", out.stderr);
             assert!(!path.exists(), "{args:?} created {url}");
         }
+    }
+    // Nor a lock file beside an existing one.
+    migrate(url, &[]).assert_code(0);
+    let lock = dir.path().join("absent.sqlite3.lock");
+    std::fs::remove_file(&lock).unwrap();
+    for args in [&["status"][..], &["verify"], &["run", "--dry-run"]] {
+        migrate(url, args).assert_code(0);
+        assert!(!lock.exists(), "{args:?} created {}", lock.display());
     }
 }
 
@@ -325,6 +334,9 @@ fn huge_waits_are_usage_errors() {
         &["--lock-wait", "2592000", "run"],
         &["--lock-timeout", "1e300", "run"],
         &["--statement-timeout", "NaN", "run"],
+        // Under a millisecond would reach the database as 0: no limit at all.
+        &["--lock-timeout", "0.0004", "run"],
+        &["--statement-timeout", "1e-9", "run"],
     ] {
         let out = migrate(&lite.url(), args);
         out.assert_code(2);

@@ -403,6 +403,15 @@ fn malformed_targets_files_are_refused_before_anything_runs() {
             format!("{good}\n{secret_url}\n"),
             "line 2: expected `NAME URL`",
         ),
+        // Names become directories under --backup: none may leave it.
+        (
+            format!("{good}\n.. {secret_url}\n"),
+            "line 2: expected `NAME URL`",
+        ),
+        (
+            format!("{good}\n. {secret_url}\n"),
+            "line 2: expected `NAME URL`",
+        ),
         (
             format!("{good}\nextra {secret_url} more\n"),
             "line 2: target extra: more than a name and a URL",
