@@ -13,7 +13,7 @@ use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
 use diesel::migration::MigrationConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text};
 use serde::Serialize;
 
 use crate::backup::Backup;
@@ -653,16 +653,7 @@ pub fn write(
     diesel: DieselChange,
     node_change: NodeChange,
 ) -> QueryResult<()> {
-    let node_change = if node.fits(rec.version) {
-        node_change
-    } else {
-        log::debug!(
-            "migration {} gets no row in the Node.js runner's table: its version is longer than \
-             the table's id column",
-            rec.version
-        );
-        NodeChange::Keep
-    };
+    let node_change = node_change_for(node, rec, node_change);
     match conn {
         AnyConnection::Pg(pg) => {
             let mut parts = Vec::new();
@@ -749,6 +740,129 @@ pub fn write(
             record(conn, rec)
         }
     }
+}
+
+/// What a step changes in the Node runner's table, given its `id` column.
+fn node_change_for(
+    node: node_history::Columns,
+    rec: &Record<'_>,
+    change: NodeChange,
+) -> NodeChange {
+    if node.fits(rec.version) {
+        return change;
+    }
+    log::debug!(
+        "migration {} gets no row in the Node.js runner's table: its version is longer than the \
+         table's id column",
+        rec.version
+    );
+    NodeChange::Keep
+}
+
+/// [`write`] for many steps of one transaction (`--single-transaction`):
+/// on PostgreSQL one statement for all of them, the rows passed as arrays,
+/// where a statement per step cost a round trip and a parse and plan of
+/// its own. Steps are written one by one on SQLite (no round trips), and
+/// wherever one statement could not say it: a version twice (a row cannot
+/// change twice in one statement) or a "started" row.
+pub fn write_all(
+    conn: &mut AnyConnection,
+    node: node_history::Columns,
+    steps: &[(Record<'_>, DieselChange, NodeChange)],
+) -> QueryResult<()> {
+    let versions: BTreeSet<&str> = steps.iter().map(|(rec, ..)| rec.version).collect();
+    let one_statement =
+        versions.len() == steps.len() && steps.iter().all(|(.., n)| *n != NodeChange::Started);
+    let pg = match conn {
+        AnyConnection::Pg(pg) if one_statement => pg,
+        _ => {
+            return steps
+                .iter()
+                .try_for_each(|(rec, diesel, n)| write(conn, node, rec, *diesel, *n));
+        }
+    };
+    if steps.is_empty() {
+        return Ok(());
+    }
+    let records: Vec<&Record<'_>> = steps.iter().map(|(rec, ..)| rec).collect();
+    let backups: Vec<_> = records.iter().map(|r| r.backup_columns()).collect();
+    let diesel_changes: Vec<&str> = steps
+        .iter()
+        .map(|(_, d, _)| match d {
+            DieselChange::Add => "add",
+            DieselChange::Remove => "remove",
+            DieselChange::Keep => "keep",
+        })
+        .collect();
+    let node_changes: Vec<&str> = steps
+        .iter()
+        .map(|(rec, _, n)| match node_change_for(node, rec, *n) {
+            NodeChange::Upsert | NodeChange::Started => "upsert",
+            NodeChange::Remove => "remove",
+            NodeChange::Keep => "keep",
+        })
+        .collect();
+    // Columns of `r`, numbered as upsert_sql's parameters (1–7), then ours.
+    let upsert = node_history::upsert_rows_sql(node, "r WHERE r.node = 'upsert'", |n| {
+        [
+            "version",
+            "title",
+            "description",
+            "success",
+            "error",
+            "ms",
+            "os_user",
+        ]
+        .get(n - 1)
+        .map(|c| format!("r.{c}"))
+        .unwrap_or_default()
+    });
+    diesel::sql_query(format!(
+        "WITH r AS (SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+         $13, $14, $15, $16) WITH ORDINALITY AS r(version, title, description, success, error, \
+         ms, os_user, name, action, checksum, executed_by, backup_path, backup_bytes, \
+         backup_sha256, diesel, node, ord)), \
+         d_add AS (INSERT INTO __diesel_schema_migrations (version) \
+           SELECT r.version FROM r WHERE r.diesel = 'add'), \
+         d_remove AS (DELETE FROM __diesel_schema_migrations \
+           WHERE version IN (SELECT r.version FROM r WHERE r.diesel = 'remove')), \
+         n_upsert AS ({upsert}), \
+         n_remove AS (DELETE FROM migrations \
+           WHERE id IN (SELECT r.version FROM r WHERE r.node = 'remove')) \
+         INSERT INTO bxm_migration_actions (version, name, action, success, execution_time_ms, \
+           checksum, executed_by, tool_version, error, backup_path, backup_bytes, backup_sha256) \
+         SELECT r.version, r.name, r.action, r.success, r.ms, r.checksum, r.executed_by, $17, \
+           r.error, r.backup_path, r.backup_bytes, r.backup_sha256 FROM r ORDER BY r.ord"
+    ))
+    .bind::<Array<Text>, _>(records.iter().map(|r| r.version).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(records.iter().map(|r| r.title).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(records.iter().map(|r| r.description).collect::<Vec<_>>())
+    .bind::<Array<Bool>, _>(records.iter().map(|r| r.success).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(records.iter().map(|r| r.error).collect::<Vec<_>>())
+    .bind::<Array<Nullable<BigInt>>, _>(
+        records
+            .iter()
+            .map(|r| r.execution_time_ms)
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Text>, _>(records.iter().map(|r| r.os_user).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(records.iter().map(|r| r.name).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(
+        records
+            .iter()
+            .map(|r| r.action.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Nullable<Text>>, _>(records.iter().map(|r| r.checksum).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(records.iter().map(|r| r.executed_by).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(backups.iter().map(|b| b.0.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<BigInt>>, _>(backups.iter().map(|b| b.1).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(backups.iter().map(|b| b.2).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(diesel_changes)
+    .bind::<Array<Text>, _>(node_changes)
+    .bind::<Text, _>(env!("CARGO_PKG_VERSION"))
+    .execute(pg)
+    .map(drop)
 }
 
 /// Appends a row to our log only.

@@ -231,6 +231,30 @@ pub fn upsert_sql(
     counted: bool,
     p: impl Fn(usize) -> String,
 ) -> String {
+    let (names, values, updates) = upsert_parts(columns, postgres, counted, p);
+    format!(
+        "INSERT INTO migrations ({names}) VALUES ({values}) ON CONFLICT (id) DO UPDATE SET \
+         {updates}"
+    )
+}
+
+/// [`upsert_sql`] for every row of `source` at once (PostgreSQL, counted
+/// outcomes), `p(n)` naming the source's columns.
+pub fn upsert_rows_sql(columns: Columns, source: &str, p: impl Fn(usize) -> String) -> String {
+    let (names, values, updates) = upsert_parts(columns, true, true, p);
+    format!(
+        "INSERT INTO migrations ({names}) SELECT {values} FROM {source} ON CONFLICT (id) DO \
+         UPDATE SET {updates}"
+    )
+}
+
+/// The upsert's column list, values and updates, comma-separated.
+fn upsert_parts(
+    columns: Columns,
+    postgres: bool,
+    counted: bool,
+    p: impl Fn(usize) -> String,
+) -> (String, String, String) {
     let time = if postgres {
         // LEAST(NULL, n) is n in PostgreSQL: an unknown time stays NULL.
         format!(
@@ -279,12 +303,7 @@ pub fn upsert_sql(
         values.push(p(1));
         updates.push("checksum = excluded.checksum".to_string());
     }
-    format!(
-        "INSERT INTO migrations ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}",
-        names.join(", "),
-        values.join(", "),
-        updates.join(", ")
-    )
+    (names.join(", "), values.join(", "), updates.join(", "))
 }
 
 #[cfg(test)]

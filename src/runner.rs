@@ -236,6 +236,8 @@ fn run_all<'p, 'c>(
 ) -> std::result::Result<(Vec<Event<'c>>, Summary), Failure> {
     let mut events = Vec::new();
     let mut summary = Summary::default();
+    // Written together once every step ran (history::write_all).
+    let mut records: Vec<StepRecords<'_>> = Vec::new();
     for planned in &plan.steps {
         *current = Some(planned);
         let (entry, step) = (planned.entry, planned.step);
@@ -250,16 +252,16 @@ fn run_all<'p, 'c>(
                         checksum: None,
                         ..record_for(entry, Action::Skip, context)
                     };
-                    let (diesel, node) = (DieselChange::Keep, NodeChange::Keep);
-                    history::write(c, context.node_columns, &rec, diesel, node)?;
+                    records.push((rec, DieselChange::Keep, NodeChange::Keep));
                 }
                 summary.skipped += 1;
                 events.push(Event::Skipped { entry });
             }
             Step::Apply | Step::Force { .. } | Step::Revert | Step::Adopt { .. } => {
                 report(reporter, Event::Started { entry, step });
-                match run_step(c, entry, step, context) {
-                    Ok(elapsed) => {
+                match apply(c, entry, step, context) {
+                    Ok((elapsed, step_records)) => {
+                        records.push(step_records);
                         count(&mut summary, step);
                         events.push(Event::Applied {
                             entry,
@@ -276,6 +278,7 @@ fn run_all<'p, 'c>(
             }
         }
     }
+    history::write_all(c, context.node_columns, &records)?;
     Ok((events, summary))
 }
 
@@ -347,11 +350,26 @@ fn run_step(
     step: Step,
     context: &RunContext<'_>,
 ) -> std::result::Result<Duration, Failure> {
+    let (elapsed, (rec, diesel, node)) = apply(c, entry, step, context)?;
+    history::write(c, context.node_columns, &rec, diesel, node)?;
+    Ok(elapsed)
+}
+
+/// A step's records, to write with it.
+type StepRecords<'a> = (Record<'a>, DieselChange, NodeChange);
+
+/// Runs one step's SQL; returns how long it took and the records it needs.
+fn apply<'a>(
+    c: &mut AnyConnection,
+    entry: &'a Entry,
+    step: Step,
+    context: &RunContext<'a>,
+) -> std::result::Result<(Duration, StepRecords<'a>), Failure> {
     let started = Instant::now();
     if done_meanwhile(c, entry, step)? {
         return Err(Failure::DoneMeanwhile);
     }
-    // The SQL runs here and Diesel's record is written with our row (below)
+    // The SQL runs here and Diesel's record is written with our row
     // rather than through `run_migration`, which would nest a second
     // transaction (a savepoint) in ours on every migration.
     let sql = match step {
@@ -391,8 +409,7 @@ fn run_step(
         } => (DieselChange::Add, NodeChange::Upsert),
         Step::AlreadyApplied | Step::Skip { .. } => (DieselChange::Keep, NodeChange::Keep),
     };
-    history::write(c, context.node_columns, &rec, diesel, node)?;
-    Ok(elapsed)
+    Ok((elapsed, (rec, diesel, node)))
 }
 
 /// Runs a migration file as Diesel's SQL migrations do (one batch), minus
