@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
-use diesel::migration::MigrationConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text};
 use serde::Serialize;
@@ -557,35 +556,27 @@ fn tables_present(conn: &mut AnyConnection, names: &[&str]) -> Result<BTreeSet<S
 /// Creates whichever tracking table `state` found missing, and adds the two
 /// later Node columns we write to a Node table that lacks them (`read_state`
 /// has already refused tables of another shape). Runs under the migration
-/// lock, so no other runner of ours races it.
+/// lock, so no other runner of ours races it. One batch: on PostgreSQL one
+/// implicit transaction (all or nothing, and one commit where three cost
+/// a WAL flush each on a first run).
 pub fn ensure_tables(conn: &mut Conn, state: &DbState) -> Result<()> {
     let postgres = matches!(&**conn, AnyConnection::Pg(_));
+    let mut ddl: Vec<String> = Vec::new();
     match &state.tables.actions {
-        None => {
-            let ddl = if postgres { POSTGRES_DDL } else { SQLITE_DDL };
-            conn.batch_execute(ddl)
-                .map_err(|e| Error::from_db("creating the migration history table", &e))?;
-        }
-        Some(columns) if columns.len() < COLUMNS.len() => {
-            conn.batch_execute(ADD_BACKUP_SUMS).map_err(|e| {
-                Error::from_db(
-                    "adding the backup size and checksum to the history table",
-                    &e,
-                )
-            })?;
-        }
+        None => ddl.push(if postgres { POSTGRES_DDL } else { SQLITE_DDL }.to_string()),
+        Some(columns) if columns.len() < COLUMNS.len() => ddl.push(ADD_BACKUP_SUMS.to_string()),
         Some(_) => {}
     }
-    if let Some(ddl) = node_history::ddl(state.tables.node, postgres) {
-        conn.batch_execute(&ddl)
-            .map_err(|e| Error::from_db("creating or completing the migrations table", &e))?;
-    }
+    ddl.extend(node_history::ddl(state.tables.node, postgres));
     if !state.tables.diesels {
-        (**conn)
-            .setup()
-            .map_err(|e| Error::from_db("creating __diesel_schema_migrations", &e))?;
+        // Diesel's own DDL, as `MigrationConnection::setup` runs it.
+        ddl.push(diesel::migration::CREATE_MIGRATIONS_TABLE.to_string());
     }
-    Ok(())
+    if ddl.is_empty() {
+        return Ok(());
+    }
+    conn.batch_execute(&ddl.join(";\n"))
+        .map_err(|e| Error::from_db("creating the migration history tables", &e))
 }
 
 /// One row of our log, and what the Node runner's table records of it.
