@@ -3,19 +3,22 @@
 
 mod support;
 
+mod backups;
 mod concurrency;
 mod defects;
 mod drift;
 mod dsl;
 mod errors;
 mod fleet;
+mod integrity;
 mod interop;
+mod limits;
 mod node_runner;
 mod node_schema;
 mod output;
 mod postgres_run;
+mod revert;
 mod robustness;
-mod safety;
 mod schema;
 mod secrets;
 mod single_transaction;
