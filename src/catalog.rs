@@ -28,7 +28,7 @@ pub(crate) static POSTGRES_SQL: Dir<'static> =
 static SQLITE_SQL: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/migrations/sqlite");
 
 /// The declarations shared by both sets.
-pub const BUILDXPERT_MANIFEST: &str = include_str!("../migrations/manifest.toml");
+pub(crate) const BUILDXPERT_MANIFEST: &str = include_str!("../migrations/manifest.toml");
 
 /// One migration's declaration in a manifest.
 #[derive(Debug, Clone, Deserialize)]
@@ -47,7 +47,7 @@ struct Declared {
 /// Which migrations are optional and what each needs, keyed by version.
 /// A migration the manifest does not mention is required and needs nothing.
 #[derive(Debug, Clone, Default)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     declared: BTreeMap<String, Declared>,
 }
 
@@ -61,7 +61,7 @@ impl Manifest {
 
 /// Where the SQL text of a set's migrations can be read (Diesel's
 /// migrations do not expose it).
-pub trait SqlText {
+pub(crate) trait SqlText {
     fn sql(&self, migration_dir: &str, file: &str) -> Option<String>;
 }
 
@@ -118,7 +118,7 @@ impl Catalog {
 
     /// A migrations directory on disk (Diesel's layout); declarations come
     /// from `manifest.toml` inside it when present.
-    pub fn from_dir(dir: &Path) -> Result<Catalog> {
+    pub(crate) fn from_dir(dir: &Path) -> Result<Catalog> {
         if !dir.is_dir() {
             return Err(Error::Usage(format!(
                 "--migration-dir {} is not a directory",
@@ -147,7 +147,7 @@ impl Catalog {
     }
 
     /// Joins any Diesel migration source with its SQL text and declarations.
-    pub fn load(
+    pub(crate) fn load(
         source: &dyn MigrationSource<Db>,
         text: &dyn SqlText,
         manifest: &Manifest,
@@ -239,7 +239,7 @@ impl Catalog {
             .map(|i| &self.entries[i])
     }
 
-    pub fn newest_version(&self) -> Option<&str> {
+    pub(crate) fn newest_version(&self) -> Option<&str> {
         self.entries.last().map(|e| e.version.as_str())
     }
 }
@@ -262,7 +262,7 @@ fn title_from(name: &str) -> String {
 }
 
 /// Table names a down.sql drops (`DROP TABLE [IF EXISTS] name`).
-pub fn dropped_tables(down_sql: &str) -> Vec<String> {
+pub(crate) fn dropped_tables(down_sql: &str) -> Vec<String> {
     down_sql
         .lines()
         .filter_map(|line| {
@@ -280,7 +280,7 @@ pub fn dropped_tables(down_sql: &str) -> Vec<String> {
 
 /// SHA-256 (hex) of migration text, ignoring a leading BOM and CRLF/CR line
 /// endings, so a Windows checkout does not look like an edited file.
-pub fn checksum(sql: &str) -> String {
+pub(crate) fn checksum(sql: &str) -> String {
     let text = sql.strip_prefix('\u{feff}').unwrap_or(sql);
     let normalised = text.replace("\r\n", "\n").replace('\r', "\n");
     Sha256::digest(normalised.as_bytes())

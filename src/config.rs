@@ -14,7 +14,7 @@ use crate::conninfo::ConnInfo;
 use crate::error::{Error, Result};
 
 /// The file migrated when nothing is configured.
-pub const DEFAULT_SQLITE_FILE: &str = "buildxpert.sqlite3";
+pub(crate) const DEFAULT_SQLITE_FILE: &str = "buildxpert.sqlite3";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -23,7 +23,7 @@ pub enum Backend {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UrlSource {
+pub(crate) enum UrlSource {
     Flag,
     /// `--database-url-file PATH`: a file holding only the URL.
     FlagFile(PathBuf),
@@ -62,7 +62,7 @@ impl UrlSource {
 
 /// A resolved database: what to connect to, and how to name it without secrets.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Target {
+pub(crate) struct Target {
     pub backend: Backend,
     /// SQLite: the path or URI the driver opens (PostgreSQL: see [`Target::conninfo`]).
     pub connect_url: String,
@@ -235,7 +235,7 @@ impl Target {
 
 /// Where to look for configuration: the environment and the working
 /// directory (or why it cannot be read).
-pub struct Environment<'a> {
+pub(crate) struct Environment<'a> {
     pub var: &'a dyn Fn(&str) -> Option<String>,
     pub dir: std::result::Result<&'a Path, String>,
 }
@@ -252,7 +252,7 @@ impl Environment<'_> {
 /// Resolves the database to migrate, following the documented order:
 /// `flag` is `--database-url`, `flag_file` `--database-url-file` (clap
 /// refuses both at once).
-pub fn resolve(
+pub(crate) fn resolve(
     flag: Option<&str>,
     flag_file: Option<&Path>,
     env: &Environment<'_>,
@@ -316,7 +316,7 @@ fn url_from_file(path: &Path, source: fn(PathBuf) -> UrlSource) -> Result<Target
 /// (other users see it in `ps`, the shell keeps it in its history), or a
 /// file holding secrets that group or others may read (`config.env` and
 /// `.env` hold the application's other secrets too).
-pub fn secret_warnings(target: &Target) -> Vec<String> {
+pub(crate) fn secret_warnings(target: &Target) -> Vec<String> {
     let mut warnings = Vec::new();
     if target.source == UrlSource::Flag && target.password().is_some() {
         warnings.push(

@@ -27,15 +27,15 @@ pub enum AnyConnection {
 }
 
 /// The backend type of [`AnyConnection`]; migrations run against it.
-pub type Db = <AnyConnection as Connection>::Backend;
+pub(crate) type Db = <AnyConnection as Connection>::Backend;
 
-pub type Conn = PooledConnection<Manager>;
+pub(crate) type Conn = PooledConnection<Manager>;
 
 /// Opens the backend the URL selected. (The derived `AnyConnection::establish`
 /// tries every backend in turn and replaces the driver's message with
 /// "Invalid connection url", which would leave users guessing.)
 #[derive(Debug)]
-pub struct Manager {
+pub(crate) struct Manager {
     backend: Backend,
     url: String,
 }
@@ -88,7 +88,7 @@ impl LastError {
 
 /// Session settings a run needs.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// Keep retrying a failing connection this long (`--wait`).
     pub wait: Option<Duration>,
     /// How long to wait for another runner (SQLite: the busy timeout).
@@ -101,7 +101,7 @@ pub struct Settings {
 
 /// Connects, retrying with a line per attempt while `--wait` allows, and
 /// prepares the session.
-pub fn connect(target: &Target, settings: &Settings) -> Result<Conn> {
+pub(crate) fn connect(target: &Target, settings: &Settings) -> Result<Conn> {
     let deadline = settings
         .wait
         .and_then(|wait| Instant::now().checked_add(wait));
@@ -230,7 +230,7 @@ fn prepare(conn: &mut Conn, target: &Target, settings: &Settings) -> Result<()> 
 /// Runs `f` in a transaction. SQLite's begins IMMEDIATE: it takes the write
 /// lock up front (waiting up to the busy timeout) instead of failing when a
 /// concurrent runner upgrades first.
-pub fn transaction<T, E>(
+pub(crate) fn transaction<T, E>(
     conn: &mut AnyConnection,
     f: impl FnOnce(&mut AnyConnection) -> std::result::Result<T, E>,
 ) -> std::result::Result<T, E>
@@ -262,7 +262,7 @@ where
 }
 
 /// An error that can carry "the rollback after me failed".
-pub trait NotRolledBack {
+pub(crate) trait NotRolledBack {
     fn not_rolled_back(self, rollback_error: String) -> Self;
 }
 
@@ -276,7 +276,7 @@ impl NotRolledBack for diesel::result::Error {
 /// Runs read-only `f` on one snapshot: otherwise another runner could commit
 /// a migration between two of its queries (Diesel's record read before,
 /// our history after), and the state would look edited by hand.
-pub fn snapshot<T>(
+pub(crate) fn snapshot<T>(
     conn: &mut AnyConnection,
     f: impl FnOnce(&mut AnyConnection) -> Result<T>,
 ) -> Result<T> {
@@ -309,7 +309,7 @@ impl Instrumentation for SqlLogger {
 
 /// A one-column text result; queries name the column `value`.
 #[derive(QueryableByName)]
-pub struct TextValue {
+pub(crate) struct TextValue {
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub value: String,
 }
@@ -317,7 +317,7 @@ pub struct TextValue {
 /// Whether this PostgreSQL session travels the network in clear text: TCP
 /// without TLS, as `pg_stat_ssl` reports it (a Unix socket never leaves
 /// the machine). One more round trip, so asked only when it matters.
-pub fn in_clear_text(conn: &mut Conn) -> Result<bool> {
+pub(crate) fn in_clear_text(conn: &mut Conn) -> Result<bool> {
     match &mut **conn {
         AnyConnection::Pg(pg) => diesel::select(sql::<Bool>(
             "inet_server_addr() IS NOT NULL AND NOT coalesce((SELECT ssl FROM pg_stat_ssl \
@@ -330,7 +330,7 @@ pub fn in_clear_text(conn: &mut Conn) -> Result<bool> {
 }
 
 /// Who the database says we are, for the history's `executed_by`.
-pub fn current_user(conn: &mut Conn) -> Result<String> {
+pub(crate) fn current_user(conn: &mut Conn) -> Result<String> {
     match &mut **conn {
         AnyConnection::Pg(pg) => diesel::sql_query("SELECT current_user::text AS value")
             .get_result::<TextValue>(pg)
@@ -343,14 +343,14 @@ pub fn current_user(conn: &mut Conn) -> Result<String> {
 
 /// The operating-system account running the binary (what the Node.js
 /// runner records as `executed_by`).
-pub fn os_user() -> String {
+pub(crate) fn os_user() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_else(|_| "unknown".to_string())
 }
 
 /// Where the connection really ended up, for `--verbose` (never the password).
-pub fn describe_session(conn: &mut Conn, target: &Target) -> String {
+pub(crate) fn describe_session(conn: &mut Conn, target: &Target) -> String {
     match &mut **conn {
         AnyConnection::Pg(pg) => diesel::sql_query(
             "SELECT format('host %s port %s database %s user %s (server %s)', \

@@ -138,6 +138,25 @@ pub enum Action {
     /// Recorded as applied after checking that its objects exist (a
     /// database the Node.js runner migrated, or `adopt --baseline`).
     Adopt,
+    /// Read back only: an action a newer release wrote, which this one
+    /// does not know and treats as meaning nothing.
+    Unknown,
+}
+
+impl From<String> for Action {
+    fn from(text: String) -> Action {
+        [
+            Action::Apply,
+            Action::Force,
+            Action::Skip,
+            Action::Revert,
+            Action::Repair,
+            Action::Adopt,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == text)
+        .unwrap_or(Action::Unknown)
+    }
 }
 
 impl Action {
@@ -149,6 +168,7 @@ impl Action {
             Action::Revert => "revert",
             Action::Repair => "repair",
             Action::Adopt => "adopt",
+            Action::Unknown => "unknown",
         }
     }
 }
@@ -158,7 +178,8 @@ impl Action {
 pub struct HistoryRow {
     pub version: String,
     pub name: String,
-    pub action: String,
+    #[diesel(deserialize_as = String)]
+    pub action: Action,
     pub success: bool,
     /// RFC 3339, UTC.
     pub executed_at: String,
@@ -180,7 +201,11 @@ impl HistoryRow {
 
     /// Whether this row, as the newest of its version, means "applied".
     pub fn says_applied(&self) -> bool {
-        self.success && ["apply", "force", "repair", "adopt"].contains(&self.action.as_str())
+        self.success
+            && matches!(
+                self.action,
+                Action::Apply | Action::Force | Action::Repair | Action::Adopt
+            )
     }
 }
 
@@ -220,7 +245,9 @@ struct Newest {
 }
 
 impl DbState {
-    /// The state from plain values (the tracking tables exist when given).
+    /// The state from plain values (the tracking tables exist when given),
+    /// for the planner's unit tests.
+    #[cfg(test)]
     pub fn new(
         applied: BTreeMap<String, String>,
         history: Vec<HistoryRow>,
@@ -246,7 +273,7 @@ impl DbState {
             slot.any = Some(i);
             if row.says_applied() {
                 slot.applied = Some(i);
-                if [Action::Apply.as_str(), Action::Force.as_str()].contains(&row.action.as_str()) {
+                if matches!(row.action, Action::Apply | Action::Force) {
                     slot.run = Some(i);
                 }
             }

@@ -23,27 +23,32 @@
 //! - [`signals`]: Ctrl-C and SIGTERM end the run cleanly (exit 130 / 143).
 //! - [`error`]: every failure and its exit code.
 //! - [`schema`]: Diesel's `table!` definitions of the BuildXpert schema.
+//!
+//! Only what `main` and the integration tests use is public (the command
+//! line, `execute`, the embedded catalog, the drift comparison, the lock key
+//! and the schema); everything else is crate-private, so the compiler
+//! reports what nothing uses.
 
-pub mod backup;
+mod backup;
 pub mod catalog;
 pub mod cli;
-pub mod commands;
+mod commands;
 pub mod config;
 pub mod connection;
-pub mod conninfo;
-pub mod directory;
+mod conninfo;
+mod directory;
 pub mod drift;
-pub mod error;
-pub mod fleet;
-pub mod history;
+mod error;
+mod fleet;
+mod history;
 pub mod lock;
-pub mod node_history;
-pub mod plan;
+mod node_history;
+mod plan;
 pub mod report;
-pub mod runner;
+mod runner;
 pub mod schema;
-pub mod signals;
-pub mod sqltext;
+mod signals;
+mod sqltext;
 
 pub use commands::{execute, init_logging};
 pub use error::{Error, Result};

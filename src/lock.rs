@@ -31,7 +31,7 @@ const MAX_POLL: Duration = Duration::from_secs(1);
 /// Runs `f` holding the migration lock, waiting at most `wait` for it, and
 /// releases the lock whatever `f` returns. (A crash or signal ends the
 /// session, which releases it too.)
-pub fn with_lock<T>(
+pub(crate) fn with_lock<T>(
     conn: &mut Conn,
     target: &Target,
     wait: Duration,
@@ -71,7 +71,7 @@ pub fn with_lock<T>(
 /// waits for a runner's lock file but never creates one, so reading leaves
 /// no file behind (a runner starting meanwhile changes the database one
 /// transaction at a time, and the read is one snapshot).
-pub fn with_read_lock<T>(
+pub(crate) fn with_read_lock<T>(
     conn: &mut Conn,
     target: &Target,
     wait: Duration,
@@ -154,7 +154,7 @@ fn acquire(conn: &mut Conn, key: i64, deadline: Instant, wait: Duration) -> Resu
 }
 
 /// The SQLite runners' lock file for `database`.
-pub fn lock_file(database: &Path) -> PathBuf {
+pub(crate) fn lock_file(database: &Path) -> PathBuf {
     let mut name = database.as_os_str().to_owned();
     name.push(".lock");
     PathBuf::from(name)
@@ -203,7 +203,7 @@ fn acquire_file(path: &Path, wait: Duration) -> Result<File> {
 
 /// Whether another runner holds the lock now (for `status`, which takes
 /// no lock and never creates the file).
-pub fn held_elsewhere(conn: &mut AnyConnection, target: &Target) -> Result<bool> {
+pub(crate) fn held_elsewhere(conn: &mut AnyConnection, target: &Target) -> Result<bool> {
     match conn {
         AnyConnection::Pg(pg) => diesel::sql_query(
             "SELECT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted \

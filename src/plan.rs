@@ -76,7 +76,7 @@ pub fn state_of(entry: &Entry, db: &DbState) -> State {
             }
             // A skip recorded while the migration was optional does not
             // excuse it once a later release makes it required.
-            Some(row) if entry.optional && row.action == Action::Skip.as_str() => State::Skipped,
+            Some(row) if entry.optional && row.action == Action::Skip => State::Skipped,
             _ if db.node_row(&entry.version).is_some_and(|r| !r.success) => State::Failed,
             _ => State::Pending,
         }
@@ -316,7 +316,7 @@ pub fn plan<'c>(catalog: &'c Catalog, db: &DbState, options: &Options) -> Result
         } else if entry.optional && options.skip_optional && !applied {
             let already_said = db
                 .latest(&entry.version)
-                .is_some_and(|r| r.action == Action::Skip.as_str());
+                .is_some_and(|r| r.action == Action::Skip);
             Step::Skip {
                 record: !already_said,
             }
@@ -593,7 +593,7 @@ mod tests {
         HistoryRow {
             version: version.to_string(),
             name: String::new(),
-            action: action.as_str().to_string(),
+            action,
             success,
             executed_at: "2026-11-28T00:00:00.000Z".to_string(),
             execution_time_ms: Some(1),
@@ -805,6 +805,18 @@ mod tests {
         ));
         assert!(check_integrity(&c, &newer, true, &HashSet::new()).is_ok());
         assert_eq!(status(&c, &newer).last().unwrap().state, State::Unknown);
+
+        // An action a newer release logged is read, and means nothing.
+        assert_eq!(Action::from("apply".to_string()), Action::Apply);
+        let mut log = applied(&c, &["001"]).history;
+        log.push(row(&c, "002", Action::from("rebase".to_string()), true));
+        let later = DbState::new(
+            BTreeMap::from([("001".to_string(), String::new())]),
+            log,
+            BTreeMap::new(),
+        );
+        assert_eq!(later.latest("002").map(|r| r.action), Some(Action::Unknown));
+        assert_eq!(state_of(e("002"), &later), State::Pending);
     }
 
     #[test]

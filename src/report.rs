@@ -24,7 +24,7 @@ use crate::plan::{Plan, StatusRow, Step};
 
 /// Counts of one run, for the summary line.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub applied: usize,
     pub forced: usize,
     pub skipped: usize,
@@ -35,7 +35,7 @@ pub struct Summary {
     pub elapsed: Duration,
 }
 
-pub enum Event<'a> {
+pub(crate) enum Event<'a> {
     Started {
         entry: &'a Entry,
         step: Step,
@@ -63,14 +63,14 @@ pub enum Event<'a> {
     Summary(&'a Summary),
 }
 
-pub trait Reporter {
+pub(crate) trait Reporter {
     fn event(&mut self, event: Event<'_>) -> std::io::Result<()>;
 }
 
 /// How text output looks: a terminal gets marks, colour and a spinner; a
 /// pipe gets plain lines, and `NO_COLOR` or `TERM=dumb` no escape codes.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Look {
+pub(crate) struct Look {
     pub marks: bool,
     pub color: bool,
     pub spinner: bool,
@@ -106,7 +106,7 @@ pub fn note(text: &str) {
 
 /// Writes `bytes` to stdout. A reader that has gone (`| head -1`) ends the
 /// output quietly; other failures (a full disk) are errors.
-pub fn to_stdout(bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn to_stdout(bytes: &[u8]) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
@@ -115,7 +115,7 @@ pub fn to_stdout(bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// One line per migration, then a summary; nothing when quiet.
-pub struct TextReporter<W: Write> {
+pub(crate) struct TextReporter<W: Write> {
     out: W,
     quiet: bool,
     look: Look,
@@ -280,7 +280,7 @@ impl Spinner {
 }
 
 /// One JSON object per line per event, for log collectors.
-pub struct JsonReporter<W: Write> {
+pub(crate) struct JsonReporter<W: Write> {
     out: W,
 }
 
@@ -351,7 +351,7 @@ pub(crate) fn millis(d: Duration) -> String {
 }
 
 /// A dry run: what would happen, in order, and the SQL that would run.
-pub fn plan_text(plan: &Plan<'_>, target: &Target) -> String {
+pub(crate) fn plan_text(plan: &Plan<'_>, target: &Target) -> String {
     let mut text = format!("Dry run on {target}: nothing will be changed.\n");
     let adopting = plan.adopted();
     if !plan.changes_schema() && adopting.is_empty() {
@@ -384,7 +384,7 @@ pub fn plan_text(plan: &Plan<'_>, target: &Target) -> String {
 }
 
 /// The `status` table.
-pub fn status_table(rows: &[StatusRow]) -> String {
+pub(crate) fn status_table(rows: &[StatusRow]) -> String {
     let mut table = Table::new();
     let mut header = vec![
         "Version",
@@ -426,12 +426,12 @@ pub fn status_table(rows: &[StatusRow]) -> String {
 }
 
 /// The `status --format json` array.
-pub fn status_json(rows: &[StatusRow]) -> String {
+pub(crate) fn status_json(rows: &[StatusRow]) -> String {
     serde_json::to_string_pretty(rows).expect("status rows are plain data")
 }
 
 /// `verify`'s text: one line per difference, grouped by table.
-pub fn drift_text(differences: &[Difference]) -> String {
+pub(crate) fn drift_text(differences: &[Difference]) -> String {
     if differences.is_empty() {
         return "The schema matches what the applied migrations define.".to_string();
     }
@@ -461,13 +461,13 @@ pub fn drift_text(differences: &[Difference]) -> String {
 }
 
 /// `verify --format json`: one object per difference.
-pub fn drift_json(differences: &[Difference]) -> String {
+pub(crate) fn drift_json(differences: &[Difference]) -> String {
     serde_json::to_string_pretty(differences).unwrap_or_else(|_| "[]".to_string())
 }
 
 /// What `force` restored: the differences before it that are gone now,
 /// and whatever is left.
-pub fn restored_text(before: &[Difference], after: &[Difference]) -> String {
+pub(crate) fn restored_text(before: &[Difference], after: &[Difference]) -> String {
     let restored: Vec<String> = before
         .iter()
         .filter(|d| !after.contains(d))
@@ -488,7 +488,7 @@ pub fn restored_text(before: &[Difference], after: &[Difference]) -> String {
 }
 
 /// The `status --backups` table, newest first.
-pub fn backups_table(rows: &[BackupRow]) -> String {
+pub(crate) fn backups_table(rows: &[BackupRow]) -> String {
     if rows.is_empty() {
         return "No backups recorded (run, force, revert and redo take one with --backup DIR)."
             .to_string();
@@ -511,7 +511,7 @@ pub fn backups_table(rows: &[BackupRow]) -> String {
 }
 
 /// The `status --backups --format json` array.
-pub fn backups_json(rows: &[BackupRow]) -> String {
+pub(crate) fn backups_json(rows: &[BackupRow]) -> String {
     serde_json::to_string_pretty(rows).expect("backup rows are plain data")
 }
 
