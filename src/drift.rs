@@ -333,12 +333,12 @@ fn compare_table(table: &str, want: &Table, have: &Table, out: &mut Vec<Differen
     }
     compare_named(table, "trigger", &want.triggers, &have.triggers, true, out);
     // SQLite keeps CHECK constraints only in the CREATE TABLE text; when
-    // nothing more precise differs, the text is what tells. Extra indexes
-    // and triggers leave that text alone, so they do not hide a change in it.
-    let text_told = out[before..].iter().all(|d| {
-        d.change == Change::Extra
-            && (d.object.starts_with("index ") || d.object.starts_with("trigger "))
-    });
+    // nothing more precise differs, the text is what tells. Indexes and
+    // triggers leave that text alone, so their differences do not hide a
+    // change in it.
+    let text_told = out[before..]
+        .iter()
+        .all(|d| d.object.starts_with("index ") || d.object.starts_with("trigger "));
     if text_told
         && let (Some(want_sql), Some(have_sql)) = (&want.definition, &have.definition)
         && !same(want_sql, have_sql)

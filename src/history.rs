@@ -257,6 +257,7 @@ impl DbState {
             actions: Some(COLUMNS.iter().map(|c| c.to_string()).collect()),
             diesels: true,
             node: Some(node_history::Columns::default()),
+            postgres: true,
         };
         DbState::from_tables(tables, applied, history, node)
     }
@@ -342,7 +343,7 @@ impl DbState {
     /// Which columns of the Node runner's table can be written once the
     /// tracking tables exist.
     pub fn node_columns(&self) -> node_history::Columns {
-        node_history::after_ddl(self.tables.node)
+        node_history::after_ddl(self.tables.node, self.tables.postgres)
     }
 }
 
@@ -388,6 +389,7 @@ struct Tables {
     diesels: bool,
     /// The Node runner's table, when it exists (already checked).
     node: Option<node_history::Columns>,
+    postgres: bool,
 }
 
 fn existing_tables(conn: &mut AnyConnection) -> Result<Tables> {
@@ -441,6 +443,7 @@ fn existing_tables(conn: &mut AnyConnection) -> Result<Tables> {
             Some(node_history::check_shape(&node, postgres)?)
         },
         actions: (!actions.is_empty()).then_some(actions),
+        postgres,
     })
 }
 

@@ -69,8 +69,10 @@ pub(crate) fn with_lock<T>(
 
 /// [`with_lock`] for a command that only reads (`verify`): on SQLite it
 /// waits for a runner's lock file but never creates one, so reading leaves
-/// no file behind (a runner starting meanwhile changes the database one
-/// transaction at a time, and the read is one snapshot).
+/// no file behind. Without the file no runner of ours has run on this
+/// database yet; one starting during the read could make the history and
+/// the schema (two read transactions) disagree, and the report show drift
+/// that a second `verify` would not.
 pub(crate) fn with_read_lock<T>(
     conn: &mut Conn,
     target: &Target,

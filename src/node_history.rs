@@ -123,7 +123,8 @@ pub fn check_shape(found: &[FoundColumn], postgres: bool) -> Result<Columns> {
         executed_by: usable("executed_by"),
         version: usable("version"),
         checksum: usable("checksum"),
-        id_chars: type_of("id").and_then(char_limit),
+        // SQLite does not enforce a VARCHAR length.
+        id_chars: type_of("id").filter(|_| postgres).and_then(char_limit),
     })
 }
 
@@ -160,12 +161,13 @@ pub fn ddl(found: Option<Columns>, postgres: bool) -> Option<String> {
 }
 
 /// The columns after [`ddl`] ran.
-pub fn after_ddl(found: Option<Columns>) -> Columns {
+pub fn after_ddl(found: Option<Columns>, postgres: bool) -> Columns {
+    let created = postgres.then_some(NODE_ID_CHARS);
     Columns {
         executed_by: true,
         version: true,
         checksum: found.is_some_and(|c| c.checksum),
-        id_chars: found.map_or(Some(NODE_ID_CHARS), |c| c.id_chars),
+        id_chars: found.map_or(created, |c| c.id_chars),
     }
 }
 
@@ -295,7 +297,9 @@ fn upsert_parts(
         names.push("version");
         values.push(if counted { "1" } else { "0" }.to_string());
         if counted {
-            updates.push("version = coalesce(migrations.version, 0) + 1".to_string());
+            // A NULL counter still stands for a run (the column's default
+            // is 1); a started row's 0 becomes 1.
+            updates.push("version = coalesce(migrations.version, 1) + 1".to_string());
         }
     }
     if columns.checksum {
@@ -377,7 +381,7 @@ mod tests {
         };
         let sql = upsert_sql(all, true, true, |n| format!("${n}"));
         assert!(
-            sql.contains("version = coalesce(migrations.version, 0) + 1"),
+            sql.contains("version = coalesce(migrations.version, 1) + 1"),
             "{sql}"
         );
         let started = upsert_sql(all, true, false, |n| format!("${n}"));

@@ -189,8 +189,8 @@ fn execute_at_once<'c>(
     reporter: &mut dyn Reporter,
 ) -> Result<Summary> {
     let started = Instant::now();
-    // The step running, for the error if it (or the commit after it) fails.
-    let mut current: Option<&Planned<'c>> = None;
+    // How far the transaction got, for the error if it fails.
+    let mut current = At::Begin;
     let result = with_retries(conn, context, "the single transaction", true, |conn| {
         connection::transaction(conn, |c| run_all(c, plan, context, reporter, &mut current))
     });
@@ -204,12 +204,25 @@ fn execute_at_once<'c>(
             Ok(summary)
         }
         Err(failure) => {
-            let Some(&Planned { entry, step }) = current else {
-                // BEGIN itself failed: nothing ran.
-                return Err(Error::Database {
-                    doing: "starting the run's transaction".to_string(),
-                    message: failure.message(),
-                });
+            let (entry, step) = match current {
+                At::Step(&Planned { entry, step }) => (entry, step),
+                At::Begin => {
+                    return Err(Error::Database {
+                        doing: "starting the run's transaction".to_string(),
+                        message: failure.message(),
+                    });
+                }
+                At::End => {
+                    let doing = "recording the run's history and committing (every migration \
+                                 of the run was rolled back)";
+                    return Err(match &failure {
+                        Failure::Database(e) => Error::from_db(doing, e),
+                        other => Error::Database {
+                            doing: doing.to_string(),
+                            message: other.message(),
+                        },
+                    });
+                }
             };
             let error = failure_to_error(conn, entry, step, &failure, Earlier::RolledBack);
             let message = error.to_string();
@@ -225,6 +238,14 @@ fn execute_at_once<'c>(
     }
 }
 
+/// How far `--single-transaction`'s one transaction got.
+enum At<'p, 'c> {
+    Begin,
+    Step(&'p Planned<'c>),
+    /// Every step ran: the records are written, then the commit.
+    End,
+}
+
 /// Every step of the plan, inside the run's one transaction; returns what to
 /// report once it commits.
 fn run_all<'p, 'c>(
@@ -232,14 +253,14 @@ fn run_all<'p, 'c>(
     plan: &'p Plan<'c>,
     context: &RunContext<'_>,
     reporter: &mut dyn Reporter,
-    current: &mut Option<&'p Planned<'c>>,
+    current: &mut At<'p, 'c>,
 ) -> std::result::Result<(Vec<Event<'c>>, Summary), Failure> {
     let mut events = Vec::new();
     let mut summary = Summary::default();
     // Written together once every step ran (history::write_all).
     let mut records: Vec<StepRecords<'_>> = Vec::new();
     for planned in &plan.steps {
-        *current = Some(planned);
+        *current = At::Step(planned);
         let (entry, step) = (planned.entry, planned.step);
         match step {
             Step::AlreadyApplied => {
@@ -278,6 +299,7 @@ fn run_all<'p, 'c>(
             }
         }
     }
+    *current = At::End;
     history::write_all(c, context.node_columns, &records)?;
     Ok((events, summary))
 }
@@ -300,9 +322,7 @@ fn run_with_retries(
     context: &RunContext<'_>,
 ) -> std::result::Result<Duration, Failure> {
     let what = format!("migration {entry}");
-    // Adopting runs no SQL, only writes records: always one transaction,
-    // with no "started" row.
-    let in_transaction = entry.in_transaction || matches!(step, Step::Adopt { .. });
+    let in_transaction = in_transaction(entry, step);
     with_retries(conn, context, &what, in_transaction, |conn| {
         if in_transaction {
             connection::transaction(conn, |c| run_step(c, entry, step, context))
@@ -310,6 +330,12 @@ fn run_with_retries(
             run_outside_transaction(conn, entry, step, context)
         }
     })
+}
+
+/// Whether a step runs in a transaction of its own. Adopting runs no SQL,
+/// only writes records: always one transaction, with no "started" row.
+fn in_transaction(entry: &Entry, step: Step) -> bool {
+    entry.in_transaction || matches!(step, Step::Adopt { .. })
 }
 
 /// Retries a transaction that waited too long for a lock: it was rolled
@@ -526,7 +552,8 @@ fn failure_to_error(
             holder: "another process is writing to the SQLite file".to_string(),
         };
     }
-    if !entry.in_transaction && !message.contains("invalid index") {
+    let in_transaction = in_transaction(entry, step);
+    if !in_transaction && !message.contains("invalid index") {
         let left = leftovers(conn, entry);
         if !left.is_empty() {
             message.push_str(&format!("; it left {left}"));
@@ -551,7 +578,7 @@ fn failure_to_error(
              may have been committed and nothing was recorded: compare the database with the \
              migration's SQL before running again"
         )
-    } else if entry.in_transaction {
+    } else if in_transaction {
         let before = match earlier {
             Earlier::Kept([]) => "nothing else was changed by this run".to_string(),
             Earlier::Kept(done) => {

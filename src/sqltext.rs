@@ -20,11 +20,10 @@ pub fn without_bom(sql: &str) -> &str {
 /// Every statement's first word (upper-cased) with its line, in order.
 pub fn statements(sql: &str) -> Vec<Statement> {
     let chars: Vec<char> = without_bom(sql).chars().collect();
-    let mut found = Vec::new();
+    let mut found: Vec<Statement> = Vec::new();
     let mut line = 1;
     let mut at_start = true;
-    // Open BEGIN (and CASE within one) blocks of the current statement.
-    let mut depth = 0usize;
+    let mut body = Body::default();
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -41,7 +40,11 @@ pub fn statements(sql: &str) -> Vec<Statement> {
                 i = skip_block_comment(&chars, i, &mut line);
                 continue;
             }
-            ';' if depth == 0 => at_start = true,
+            ';' if body.open => body.inner_start = true,
+            ';' => {
+                at_start = true;
+                body = Body::default();
+            }
             _ if c.is_whitespace() => {}
             _ => {
                 let end = skip_token(&chars, i, &mut line);
@@ -50,19 +53,15 @@ pub fn statements(sql: &str) -> Vec<Statement> {
                     .collect::<String>()
                     .to_ascii_uppercase();
                 if at_start {
-                    let keyword = word
+                    let keyword: String = word
                         .chars()
                         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                         .collect();
+                    body.create = keyword == "CREATE";
                     found.push(Statement { keyword, line });
                     at_start = false;
                 } else {
-                    match word.as_str() {
-                        "BEGIN" => depth += 1,
-                        "CASE" if depth > 0 => depth += 1,
-                        "END" if depth > 0 => depth -= 1,
-                        _ => {}
-                    }
+                    body.read(&word);
                 }
                 i = end;
                 continue;
@@ -71,6 +70,47 @@ pub fn statements(sql: &str) -> Vec<Statement> {
         i += 1;
     }
     found
+}
+
+/// The `BEGIN … END` body a statement may hold: a SQLite trigger's (after
+/// `CREATE … TRIGGER … BEGIN`) or PostgreSQL's `BEGIN ATOMIC`. Inside it
+/// `;` ends the body's statements, not the outer one, and the body ends at
+/// an `END` that starts one of them (an `END` closing a `CASE`, or a column
+/// named `end`, does not). Elsewhere `begin` and `end` are plain words.
+#[derive(Default)]
+struct Body {
+    /// Still within `CREATE [OR REPLACE] [TEMP]…`; then whether TRIGGER followed.
+    create: bool,
+    trigger: bool,
+    open: bool,
+    /// At the start of one of the body's statements.
+    inner_start: bool,
+    cases: usize,
+    previous: String,
+}
+
+impl Body {
+    fn read(&mut self, word: &str) {
+        if self.open {
+            match word {
+                "CASE" => self.cases += 1,
+                "END" if self.cases > 0 => self.cases -= 1,
+                "END" if self.inner_start => *self = Body::default(),
+                _ => {}
+            }
+            self.inner_start = false;
+        } else {
+            // CREATE [OR REPLACE] [TEMP|TEMPORARY] [CONSTRAINT] TRIGGER: a
+            // column named trigger later on is not one.
+            self.trigger |= self.create && word == "TRIGGER";
+            self.create &= matches!(word, "OR" | "REPLACE" | "TEMP" | "TEMPORARY" | "CONSTRAINT");
+            if (word == "BEGIN" && self.trigger) || (word == "ATOMIC" && self.previous == "BEGIN") {
+                self.open = true;
+                self.inner_start = true;
+            }
+        }
+        self.previous = word.to_string();
+    }
 }
 
 /// Statements that end or start transactions, which must not appear in a
@@ -237,6 +277,18 @@ mod tests {
             [("CREATE".to_string(), 1), ("CREATE".to_string(), 5)]
         );
         assert!(transaction_control(sqlite).is_empty());
+        // Columns named begin and end are words, not blocks.
+        let columns = "CREATE TABLE shifts (trigger text, begin timestamptz);\nCOMMIT;\n\
+                       COMMENT ON COLUMN shifts.begin IS 'x';\nBEGIN;\n\
+                       CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET end = 1; END;\n\
+                       END;";
+        assert_eq!(
+            transaction_control(columns)
+                .iter()
+                .map(|s| (s.keyword.as_str(), s.line))
+                .collect::<Vec<_>>(),
+            [("COMMIT", 2), ("BEGIN", 4), ("END", 6)]
+        );
         assert_eq!(
             transaction_control(postgres)
                 .iter()

@@ -85,7 +85,7 @@ const RECORDS: [&str; 3] = [
      coalesce(error, '-') || ' ' || coalesce((execution_time_ms >= 0)::text, '-') || ' ' || \
      coalesce(backup_path, '-') AS v FROM bxm_migration_actions ORDER BY id",
     "SELECT version AS v FROM __diesel_schema_migrations ORDER BY version",
-    "SELECT id || ' ' || name || ' ' || description || ' ' || success || ' ' || \
+    "SELECT id || ' ' || name || ' ' || coalesce(description, '-') || ' ' || success || ' ' || \
      coalesce(error_message, '-') || ' ' || \
      coalesce((execution_time_ms >= 0)::text, '-') || ' ' || executed_by || ' ' || version AS v FROM migrations ORDER BY id",
 ];
@@ -238,4 +238,31 @@ fn sqlite_refuses_a_migration_that_must_run_outside_a_transaction() {
         out.stderr
     );
     assert_eq!(db.tables(), Vec::<String>::new());
+}
+
+/// The records are written after the last step: when that fails, the error
+/// says so (not "migration 005 failed") and nothing of the run is kept.
+#[test]
+fn postgres_a_failure_writing_the_records_rolls_back_the_run_and_says_so() {
+    let db = PgDb::new();
+    migrate(&db.url, &["run", "--skip-optional"]).assert_code(0);
+    db.execute(
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'history is read-only today'; END $$; \
+         CREATE TRIGGER refuse BEFORE INSERT ON bxm_migration_actions \
+         FOR EACH ROW EXECUTE FUNCTION refuse();",
+    );
+    let before = db.strings(RECORD_COUNTS);
+    let tables = db.tables();
+    let out = migrate(&db.url, &["run", "--single-transaction"]);
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr.contains("recording the run's history")
+            && out.stderr.contains("history is read-only today")
+            && !out.stderr.contains("migration 005"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(db.strings(RECORD_COUNTS), before);
+    assert_eq!(db.tables(), tables);
 }
