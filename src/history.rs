@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::backup::Backup;
 use crate::catalog::Catalog;
-use crate::connection::{self, AnyConnection, Conn, TextValue};
+use crate::connection::{self, AnyConnection, CachedSql, Conn, Param, TextValue};
 use crate::error::{Error, Result};
 use crate::node_history::{self, NodeRow};
 
@@ -706,27 +706,31 @@ pub fn write(
                 format!("WITH {} ", parts.join(", "))
             };
             let (backup_path, backup_bytes, backup_sha256) = rec.backup_columns();
-            diesel::sql_query(format!(
-                "{with}INSERT INTO bxm_migration_actions (version, name, action, success, \
-                 execution_time_ms, checksum, executed_by, tool_version, error, backup_path, \
-                 backup_bytes, backup_sha256) \
-                 VALUES ($1, $8, $9, $4, $6, $10, $11, $12, $5, $13, $14, $15)"
-            ))
-            .bind::<Text, _>(rec.version)
-            .bind::<Text, _>(rec.title)
-            .bind::<Nullable<Text>, _>(rec.description)
-            .bind::<Bool, _>(rec.success)
-            .bind::<Nullable<Text>, _>(rec.error)
-            .bind::<Nullable<BigInt>, _>(rec.execution_time_ms)
-            .bind::<Text, _>(rec.os_user)
-            .bind::<Text, _>(rec.name)
-            .bind::<Text, _>(rec.action.as_str())
-            .bind::<Nullable<Text>, _>(rec.checksum)
-            .bind::<Text, _>(rec.executed_by)
-            .bind::<Text, _>(env!("CARGO_PKG_VERSION"))
-            .bind::<Nullable<Text>, _>(backup_path.as_deref())
-            .bind::<Nullable<BigInt>, _>(backup_bytes)
-            .bind::<Nullable<Text>, _>(backup_sha256)
+            CachedSql {
+                sql: format!(
+                    "{with}INSERT INTO bxm_migration_actions (version, name, action, success, \
+                     execution_time_ms, checksum, executed_by, tool_version, error, \
+                     backup_path, backup_bytes, backup_sha256) \
+                     VALUES ($1, $8, $9, $4, $6, $10, $11, $12, $5, $13, $14, $15)"
+                ),
+                params: vec![
+                    Param::Text(rec.version),
+                    Param::Text(rec.title),
+                    Param::OptText(rec.description),
+                    Param::Bool(rec.success),
+                    Param::OptText(rec.error),
+                    Param::OptBigInt(rec.execution_time_ms),
+                    Param::Text(rec.os_user),
+                    Param::Text(rec.name),
+                    Param::Text(rec.action.as_str()),
+                    Param::OptText(rec.checksum),
+                    Param::Text(rec.executed_by),
+                    Param::Text(env!("CARGO_PKG_VERSION")),
+                    Param::OptText(backup_path.as_deref()),
+                    Param::OptBigInt(backup_bytes),
+                    Param::OptText(backup_sha256),
+                ],
+            }
             .execute(pg)
             .map(drop)
         }
