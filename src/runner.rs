@@ -42,6 +42,9 @@ enum Failure {
     Migration(String),
     /// Our own bookkeeping query.
     Database(diesel::result::Error),
+    /// A migration outside a transaction ran to the end but left invalid
+    /// indexes it names (what [`leftovers`] says).
+    LeftInvalid(String),
     /// Another SQLite runner did this step while this one waited for the write lock.
     DoneMeanwhile,
     /// The step failed and the rollback after it failed too (the
@@ -77,6 +80,10 @@ impl Failure {
                 None => text.clone(),
             },
             Failure::Database(e) => db_message(e),
+            Failure::LeftInvalid(left) => format!(
+                "it finished but left {left} (CREATE INDEX CONCURRENTLY IF NOT EXISTS keeps an \
+                 existing invalid index)"
+            ),
             Failure::DoneMeanwhile => "done meanwhile by another runner".to_string(),
             Failure::NotRolledBack { cause, .. } => cause.message(),
         }
@@ -411,10 +418,7 @@ fn apply<'a>(
     if !entry.in_transaction {
         let left = leftovers(c, entry);
         if !left.is_empty() {
-            return Err(Failure::Migration(format!(
-                "it finished but left {left} (CREATE INDEX CONCURRENTLY IF NOT EXISTS keeps an \
-                 existing invalid index)"
-            )));
+            return Err(Failure::LeftInvalid(left));
         }
     }
     let elapsed = started.elapsed();
@@ -553,7 +557,7 @@ fn failure_to_error(
         };
     }
     let in_transaction = in_transaction(entry, step);
-    if !in_transaction && !message.contains("invalid index") {
+    if !in_transaction && !matches!(failure, Failure::LeftInvalid(_)) {
         let left = leftovers(conn, entry);
         if !left.is_empty() {
             message.push_str(&format!("; it left {left}"));
