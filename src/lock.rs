@@ -38,10 +38,7 @@ pub(crate) fn with_lock<T>(
     f: impl FnOnce(&mut Conn) -> Result<T>,
 ) -> Result<T> {
     if matches!(&**conn, AnyConnection::Sqlite(_)) {
-        let _held = match target.sqlite_file() {
-            Some(file) => Some(acquire_file(&lock_file(&file), wait)?),
-            None => None, // in memory: no other process can see it
-        };
+        let _held = file_lock(target, wait, true)?;
         return f(conn);
     }
     let deadline = Instant::now() + wait;
@@ -80,17 +77,23 @@ pub(crate) fn with_read_lock<T>(
     f: impl FnOnce(&mut Conn) -> Result<T>,
 ) -> Result<T> {
     if matches!(&**conn, AnyConnection::Sqlite(_)) {
-        let existing = target
-            .sqlite_file()
-            .map(|file| lock_file(&file))
-            .filter(|path| path.exists());
-        let _held = match existing {
-            Some(path) => Some(acquire_file(&path, wait)?),
-            None => None,
-        };
+        let _held = file_lock(target, wait, false)?;
         return f(conn);
     }
     with_lock(conn, target, wait, f)
+}
+
+/// The SQLite runners' file lock for `target`, held until dropped; none for
+/// an in-memory database (no other process can see it), nor, unless
+/// `create`, when the lock file does not exist yet.
+fn file_lock(target: &Target, wait: Duration, create: bool) -> Result<Option<File>> {
+    let Some(path) = target.sqlite_file().map(|file| lock_file(&file)) else {
+        return Ok(None);
+    };
+    if !create && !path.exists() {
+        return Ok(None);
+    }
+    acquire_file(&path, wait).map(Some)
 }
 
 /// Usually both locks are free: one round trip tries ours, then the Node
