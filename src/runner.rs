@@ -415,7 +415,7 @@ fn apply<'a>(
         _ => &entry.up_sql,
     };
     run_sql(c, sql)?;
-    if !entry.in_transaction {
+    if !in_transaction(entry, step) {
         let left = leftovers(c, entry);
         if !left.is_empty() {
             return Err(Failure::LeftInvalid(left));
