@@ -48,10 +48,17 @@ pub fn statements(sql: &str) -> Vec<Statement> {
             _ if c.is_whitespace() => {}
             _ => {
                 let end = skip_token(&chars, i, &mut line);
-                let word: String = chars[i..end]
-                    .iter()
-                    .collect::<String>()
-                    .to_ascii_uppercase();
+                // Inside a statement only short words matter to a body
+                // (CONSTRAINT and TEMPORARY are the longest): no copy of
+                // the others.
+                let word: String = if at_start || end - i <= 10 {
+                    chars[i..end]
+                        .iter()
+                        .collect::<String>()
+                        .to_ascii_uppercase()
+                } else {
+                    String::new()
+                };
                 if at_start {
                     let keyword: String = word
                         .chars()
@@ -86,7 +93,8 @@ struct Body {
     /// At the start of one of the body's statements.
     inner_start: bool,
     cases: usize,
-    previous: String,
+    /// The previous word was BEGIN (so ATOMIC opens a body).
+    after_begin: bool,
 }
 
 impl Body {
@@ -104,12 +112,12 @@ impl Body {
             // column named trigger later on is not one.
             self.trigger |= self.create && word == "TRIGGER";
             self.create &= matches!(word, "OR" | "REPLACE" | "TEMP" | "TEMPORARY" | "CONSTRAINT");
-            if (word == "BEGIN" && self.trigger) || (word == "ATOMIC" && self.previous == "BEGIN") {
+            if (word == "BEGIN" && self.trigger) || (word == "ATOMIC" && self.after_begin) {
                 self.open = true;
                 self.inner_start = true;
             }
         }
-        self.previous = word.to_string();
+        self.after_begin = word == "BEGIN";
     }
 }
 
