@@ -14,11 +14,11 @@ use std::process::Command;
 use std::time::Duration;
 
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 use sha2::{Digest, Sha256};
 
 use crate::config::Target;
-use crate::connection::{AnyConnection, Conn, TextValue};
+use crate::connection::{Conn, TextValue};
+use crate::engine;
 use crate::error::{Error, Result};
 use crate::signals;
 
@@ -59,10 +59,12 @@ pub fn take(
     create_private_file(&partial)
         .map_err(|e| Error::Backup(format!("cannot create {}: {e}", partial.display())))?;
     signals::remove_on_interrupt(Some(&partial));
-    let written = write(conn, target, &partial, lock_timeout).and_then(|()| {
-        complete(&partial, &path)
-            .map_err(|e| Error::Backup(format!("cannot complete {}: {e}", path.display())))
-    });
+    let written = engine::of(conn)
+        .backup(target, &partial, lock_timeout)
+        .and_then(|()| {
+            complete(&partial, &path)
+                .map_err(|e| Error::Backup(format!("cannot complete {}: {e}", path.display())))
+        });
     signals::remove_on_interrupt(None);
     if written.is_err() {
         let _ = std::fs::remove_file(&partial);
@@ -77,22 +79,16 @@ pub fn take(
 /// `DATABASE_TIMESTAMP.dump` (PostgreSQL) or `buildxpert_TIMESTAMP.sqlite3`,
 /// the time in UTC to the millisecond.
 fn file_name(conn: &mut Conn) -> Result<String> {
-    let (stamp_sql, extension) = match &**conn {
-        AnyConnection::Pg(_) => (
-            "SELECT current_database() || '_' || \
-             to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISSMS\"Z\"') AS value",
-            "dump",
-        ),
-        AnyConnection::Sqlite(_) => (
-            "SELECT 'buildxpert_' || replace(strftime('%Y%m%dT%H%M%fZ', 'now'), '.', '') AS value",
-            "sqlite3",
-        ),
-    };
-    let stamp = diesel::sql_query(stamp_sql)
+    let dialect = engine::of(conn).dialect();
+    let stamp = diesel::sql_query(dialect.backup_stem)
         .get_result::<TextValue>(&mut **conn)
         .map_err(|e| Error::from_db("naming the backup", &e))?
         .value;
-    Ok(format!("{}.{extension}", safe_stem(&stamp)))
+    Ok(format!(
+        "{}.{}",
+        safe_stem(&stamp),
+        dialect.backup_extension
+    ))
 }
 
 /// A database name may hold any character, `/` and `..` included: only
@@ -134,17 +130,6 @@ fn create_private_file(path: &Path) -> std::io::Result<()> {
     file.set_permissions(Permissions::from_mode(0o600))
 }
 
-fn write(conn: &mut Conn, target: &Target, path: &Path, lock_timeout: Duration) -> Result<()> {
-    match &mut **conn {
-        AnyConnection::Pg(_) => pg_dump(target, path, lock_timeout),
-        AnyConnection::Sqlite(lite) => diesel::sql_query("VACUUM INTO ?")
-            .bind::<Text, _>(path.to_string_lossy())
-            .execute(lite)
-            .map(drop)
-            .map_err(|e| Error::Backup(format!("VACUUM INTO {} failed: {e}", path.display()))),
-    }
-}
-
 /// Measures and hashes the written file (streamed: a dump can be larger
 /// than memory), makes it durable, then gives it its final name: a crash at
 /// any point leaves no incomplete file under a backup's name. Returns the
@@ -171,7 +156,8 @@ fn publish(partial: &Path, path: &Path) -> std::io::Result<()> {
     }
 }
 
-fn pg_dump(target: &Target, path: &Path, lock_timeout: Duration) -> Result<()> {
+/// `pg_dump --format=custom` of the target into `path`.
+pub(crate) fn pg_dump(target: &Target, path: &Path, lock_timeout: Duration) -> Result<()> {
     let mut command = Command::new("pg_dump");
     command
         .args(["--format=custom", "--no-password", "--file"])
@@ -226,18 +212,7 @@ fn explain(stderr: &str) -> String {
 
 /// The line printed before data-destroying commands run without `--backup`.
 pub fn recommendation(target: &Target) -> String {
-    match target.backend {
-        crate::config::Backend::Postgres => format!(
-            "Back up first: pg_dump --format=custom --file backup_$(date +%Y%m%d_%H%M%S).dump \
-             \"{}\" (or pass --backup DIR)",
-            target.url_without_password()
-        ),
-        crate::config::Backend::Sqlite => format!(
-            "Back up first: sqlite3 {} \".backup backup_$(date +%Y%m%d_%H%M%S).sqlite3\" (or pass \
-             --backup DIR)",
-            target.connect_url
-        ),
-    }
+    (engine::dialect(target.backend).backup_hint)(target)
 }
 
 #[cfg(test)]

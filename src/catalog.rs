@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::config::Backend;
 use crate::connection::Db;
 use crate::directory::DirSource;
+use crate::engine;
 use crate::error::{Error, Result};
 
 /// What runs: Diesel's embedded sets, one per backend.
@@ -25,7 +26,7 @@ pub static SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations
 /// (Diesel's embedded migrations do not expose their SQL).
 pub(crate) static POSTGRES_SQL: Dir<'static> =
     include_dir!("$CARGO_MANIFEST_DIR/migrations/postgres");
-static SQLITE_SQL: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/migrations/sqlite");
+pub(crate) static SQLITE_SQL: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/migrations/sqlite");
 
 /// The declarations shared by both sets.
 pub(crate) const BUILDXPERT_MANIFEST: &str = include_str!("../migrations/manifest.toml");
@@ -110,10 +111,8 @@ impl Catalog {
     /// The BuildXpert set compiled into this binary for `backend`.
     pub fn embedded(backend: Backend) -> Result<Catalog> {
         let manifest = Manifest::parse(BUILDXPERT_MANIFEST)?;
-        match backend {
-            Backend::Postgres => Self::load(&POSTGRES_MIGRATIONS, &POSTGRES_SQL, &manifest),
-            Backend::Sqlite => Self::load(&SQLITE_MIGRATIONS, &SQLITE_SQL, &manifest),
-        }
+        let dialect = engine::dialect(backend);
+        Self::load(dialect.embedded, dialect.embedded_sql, &manifest)
     }
 
     /// A migrations directory on disk (Diesel's layout); declarations come

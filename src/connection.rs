@@ -6,16 +6,14 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use diesel::connection::{
-    AnsiTransactionManager, Instrumentation, InstrumentationEvent, SimpleConnection,
-    TransactionManager,
+    Instrumentation, InstrumentationEvent, SimpleConnection, TransactionManager,
 };
-use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::r2d2::{HandleError, ManageConnection, Pool, PooledConnection, R2D2Connection};
-use diesel::sql_types::Bool;
 use scheduled_thread_pool::ScheduledThreadPool;
 
 use crate::config::{Backend, Target};
+use crate::engine;
 use crate::error::{Error, Result, db_message};
 
 /// One connection type for both backends (as Vaultwarden does), so the
@@ -45,10 +43,7 @@ impl ManageConnection for Manager {
     type Error = ConnectionError;
 
     fn connect(&self) -> Result<AnyConnection, ConnectionError> {
-        match self.backend {
-            Backend::Postgres => PgConnection::establish(&self.url).map(AnyConnection::Pg),
-            Backend::Sqlite => SqliteConnection::establish(&self.url).map(AnyConnection::Sqlite),
-        }
+        engine::establish(self.backend, &self.url)
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ConnectionError> {
@@ -179,57 +174,14 @@ fn connection_string(target: &Target, timeout: Duration) -> String {
     info.to_conninfo(true)
 }
 
-/// Session settings every run needs.
+/// Session settings every run needs, and the statement log of `--verbose`.
 fn prepare(conn: &mut Conn, target: &Target, settings: &Settings) -> Result<()> {
-    let setup = match &mut **conn {
-        AnyConnection::Pg(_) => {
-            let mut sql = format!(
-                "SET application_name = 'buildxpert-migrate'; SET lock_timeout = {}",
-                settings.lock_timeout.as_millis()
-            );
-            if let Some(timeout) = settings.statement_timeout {
-                sql.push_str(&format!(
-                    "; SET statement_timeout = {}",
-                    timeout.as_millis()
-                ));
-            }
-            sql
-        }
-        // Foreign keys are off by default in SQLite; the schema relies on them.
-        // Reading schema_version makes SQLite open the file now, so a file that
-        // is not a database is reported as such before anything else.
-        AnyConnection::Sqlite(_) => format!(
-            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}; PRAGMA schema_version",
-            settings.lock_wait.as_millis()
-        ),
-    };
-    conn.batch_execute(&setup).map_err(|e| match &e {
-        diesel::result::Error::DatabaseError(_, info)
-            if info.message().contains("not a database") =>
-        {
-            Error::Connect {
-                target: target.to_string(),
-                reason: info.message().to_string(),
-                hint: "The file exists but is not a SQLite database: point DATABASE_URL at the \
-                       right file"
-                    .to_string(),
-            }
-        }
-        _ => Error::from_db("preparing the session", &e),
-    })?;
-    if matches!(&**conn, AnyConnection::Pg(_)) {
-        // PostgreSQL 14+: notice a vanished client (kill -9, Ctrl-C) within a
-        // second even during a long statement, so its transaction rolls back and
-        // the lock is freed at once. Older servers lack the setting: no harm.
-        let _ = conn.batch_execute("SET client_connection_check_interval = 1000");
-    }
+    engine::of(conn).prepare(target, settings)?;
     conn.set_instrumentation(SqlLogger);
     Ok(())
 }
 
-/// Runs `f` in a transaction. SQLite's begins IMMEDIATE: it takes the write
-/// lock up front (waiting up to the busy timeout) instead of failing when a
-/// concurrent runner upgrades first.
+/// Runs `f` in a transaction that will write (see [`engine::Engine::begin_write`]).
 pub(crate) fn transaction<T, E>(
     conn: &mut AnyConnection,
     f: impl FnOnce(&mut AnyConnection) -> std::result::Result<T, E>,
@@ -237,12 +189,7 @@ pub(crate) fn transaction<T, E>(
 where
     E: From<diesel::result::Error> + NotRolledBack,
 {
-    match conn {
-        AnyConnection::Sqlite(lite) => {
-            AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?
-        }
-        AnyConnection::Pg(pg) => AnsiTransactionManager::begin_transaction(pg)?,
-    }
+    engine::of(conn).begin_write()?;
     match f(conn) {
         Ok(value) => match AnyConnection::commit_transaction(conn) {
             Ok(()) => Ok(value),
@@ -280,15 +227,9 @@ pub(crate) fn snapshot<T>(
     conn: &mut AnyConnection,
     f: impl FnOnce(&mut AnyConnection) -> Result<T>,
 ) -> Result<T> {
-    let begun = match conn {
-        AnyConnection::Pg(pg) => AnsiTransactionManager::begin_transaction_sql(
-            pg,
-            "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
-        ),
-        // A deferred transaction holds SQLite's shared lock from its first read.
-        AnyConnection::Sqlite(lite) => AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN"),
-    };
-    begun.map_err(|e| Error::from_db("starting to read the migration state", &e))?;
+    engine::of(conn)
+        .begin_snapshot()
+        .map_err(|e| Error::from_db("starting to read the migration state", &e))?;
     let result = f(conn);
     // Nothing was written: ending it either way releases the snapshot.
     AnyConnection::rollback_transaction(conn)
@@ -314,31 +255,14 @@ pub(crate) struct TextValue {
     pub value: String,
 }
 
-/// Whether this PostgreSQL session travels the network in clear text: TCP
-/// without TLS, as `pg_stat_ssl` reports it (a Unix socket never leaves
-/// the machine). One more round trip, so asked only when it matters.
+/// Whether the session travels the network in clear text.
 pub(crate) fn in_clear_text(conn: &mut Conn) -> Result<bool> {
-    match &mut **conn {
-        AnyConnection::Pg(pg) => diesel::select(sql::<Bool>(
-            "inet_server_addr() IS NOT NULL AND NOT coalesce((SELECT ssl FROM pg_stat_ssl \
-             WHERE pid = pg_backend_pid()), false)",
-        ))
-        .get_result(pg)
-        .map_err(|e| Error::from_db("checking whether the connection is encrypted", &e)),
-        AnyConnection::Sqlite(_) => Ok(false),
-    }
+    engine::of(conn).in_clear_text()
 }
 
 /// Who the database says we are, for the history's `executed_by`.
 pub(crate) fn current_user(conn: &mut Conn) -> Result<String> {
-    match &mut **conn {
-        AnyConnection::Pg(pg) => diesel::sql_query("SELECT current_user::text AS value")
-            .get_result::<TextValue>(pg)
-            .map(|w| w.value)
-            .map_err(|e| Error::from_db("reading the current user", &e)),
-        // SQLite has no users: the operating-system account is the honest answer.
-        AnyConnection::Sqlite(_) => Ok(os_user()),
-    }
+    engine::of(conn).current_user()
 }
 
 /// The operating-system account running the binary (what the Node.js
@@ -351,18 +275,9 @@ pub(crate) fn os_user() -> String {
 
 /// Where the connection really ended up, for `--verbose` (never the password).
 pub(crate) fn describe_session(conn: &mut Conn, target: &Target) -> String {
-    match &mut **conn {
-        AnyConnection::Pg(pg) => diesel::sql_query(
-            "SELECT format('host %s port %s database %s user %s (server %s)', \
-             coalesce(host(inet_server_addr()), 'local socket'), \
-             coalesce(inet_server_port()::text, '-'), current_database(), current_user, \
-             current_setting('server_version')) AS value",
-        )
-        .get_result::<TextValue>(pg)
-        .map(|s| s.value)
-        .unwrap_or_else(|_| target.to_string()),
-        AnyConnection::Sqlite(_) => target.to_string(),
-    }
+    engine::of(conn)
+        .describe_session()
+        .unwrap_or_else(|| target.to_string())
 }
 
 /// Turns libpq / SQLite connection messages into one line with a way out.
@@ -444,65 +359,3 @@ fn first_line(message: &str) -> String {
         .trim_end_matches('.')
         .to_string()
 }
-
-/// A bind value of a [`CachedSql`] statement.
-pub(crate) enum Param<'a> {
-    Text(&'a str),
-    OptText(Option<&'a str>),
-    Bool(bool),
-    OptBigInt(Option<i64>),
-}
-
-/// A PostgreSQL statement Diesel keeps prepared for the connection's life,
-/// keyed by its text. `sql_query` statements are never cached, so each one
-/// is parsed and planned again: for the record written with every
-/// migration, that was a third of its cost. `$n` in `sql` is `params[n-1]`
-/// (a number may appear more than once).
-pub(crate) struct CachedSql<'a> {
-    pub sql: String,
-    pub params: Vec<Param<'a>>,
-}
-
-impl diesel::query_builder::QueryId for CachedSql<'_> {
-    type QueryId = ();
-    // The text, not the type, identifies the statement in Diesel's cache.
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for CachedSql<'_> {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
-    ) -> QueryResult<()> {
-        use diesel::sql_types::{BigInt, Nullable, Text};
-        // Each `$n` becomes one bind of its own, in order of appearance.
-        let mut rest = self.sql.as_str();
-        while let Some(at) = rest.find('$') {
-            out.push_sql(&rest[..at]);
-            let digits = rest[at + 1..]
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(rest.len() - at - 1);
-            let number: usize = rest[at + 1..at + 1 + digits].parse().map_err(|_| {
-                diesel::result::Error::QueryBuilderError(
-                    format!("no parameter number in {}", self.sql).into(),
-                )
-            })?;
-            match self.params.get(number.wrapping_sub(1)) {
-                Some(Param::Text(v)) => out.push_bind_param::<Text, _>(v)?,
-                Some(Param::OptText(v)) => out.push_bind_param::<Nullable<Text>, _>(v)?,
-                Some(Param::Bool(v)) => out.push_bind_param::<Bool, _>(v)?,
-                Some(Param::OptBigInt(v)) => out.push_bind_param::<Nullable<BigInt>, _>(v)?,
-                None => {
-                    return Err(diesel::result::Error::QueryBuilderError(
-                        format!("no parameter ${number} for {}", self.sql).into(),
-                    ));
-                }
-            }
-            rest = &rest[at + 1 + digits..];
-        }
-        out.push_sql(rest);
-        Ok(())
-    }
-}
-
-impl<C> RunQueryDsl<C> for CachedSql<'_> {}

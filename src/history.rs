@@ -12,18 +12,19 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use serde::Serialize;
 
 use crate::backup::Backup;
 use crate::catalog::Catalog;
-use crate::connection::{self, AnyConnection, CachedSql, Conn, Param, TextValue};
+use crate::connection::{self, AnyConnection, Conn, TextValue};
+use crate::engine;
 use crate::error::{Error, Result};
 use crate::node_history::{self, NodeRow};
 
 diesel::table! {
     /// Our action log. `executed_at` is read through a per-backend
-    /// expression (see `TimeFormat`) and written by its column default.
+    /// expression (see `engine::Dialect`) and written by its column default.
     bxm_migration_actions (id) {
         id -> BigInt,
         version -> Text,
@@ -79,51 +80,6 @@ const COLUMNS_BEFORE_BACKUP_SUMS: usize = 12;
 const ADD_BACKUP_SUMS: &str = "
 ALTER TABLE bxm_migration_actions ADD COLUMN backup_bytes bigint;
 ALTER TABLE bxm_migration_actions ADD COLUMN backup_sha256 text;
-";
-
-const POSTGRES_DDL: &str = "
-CREATE TABLE IF NOT EXISTS bxm_migration_actions (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    version text NOT NULL,
-    name text NOT NULL,
-    action text NOT NULL CONSTRAINT chk_bxm_migration_actions_action
-        CHECK (action IN ('apply', 'force', 'skip', 'revert', 'repair', 'adopt')),
-    success boolean NOT NULL DEFAULT true,
-    executed_at timestamptz NOT NULL DEFAULT now(),
-    execution_time_ms bigint,
-    checksum text,
-    executed_by text NOT NULL,
-    tool_version text NOT NULL,
-    error text,
-    backup_path text,
-    backup_bytes bigint,
-    backup_sha256 text
-);
-CREATE INDEX IF NOT EXISTS idx_bxm_migration_actions_executed_at
-    ON bxm_migration_actions (executed_at);
-";
-
-const SQLITE_DDL: &str = "
-CREATE TABLE IF NOT EXISTS bxm_migration_actions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    version TEXT NOT NULL,
-    name TEXT NOT NULL,
-    action TEXT NOT NULL CONSTRAINT chk_bxm_migration_actions_action
-        CHECK (action IN ('apply', 'force', 'skip', 'revert', 'repair', 'adopt')),
-    success INTEGER NOT NULL DEFAULT 1
-        CONSTRAINT chk_bxm_migration_actions_success CHECK (success IN (0, 1)),
-    executed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-    execution_time_ms INTEGER,
-    checksum TEXT,
-    executed_by TEXT NOT NULL,
-    tool_version TEXT NOT NULL,
-    error TEXT,
-    backup_path TEXT,
-    backup_bytes INTEGER,
-    backup_sha256 TEXT
-);
-CREATE INDEX IF NOT EXISTS idx_bxm_migration_actions_executed_at
-    ON bxm_migration_actions (executed_at);
 ";
 
 /// What a history row records.
@@ -257,7 +213,7 @@ impl DbState {
             actions: Some(COLUMNS.iter().map(|c| c.to_string()).collect()),
             diesels: true,
             node: Some(node_history::Columns::default()),
-            postgres: true,
+            strict_types: true,
         };
         DbState::from_tables(tables, applied, history, node)
     }
@@ -343,29 +299,7 @@ impl DbState {
     /// Which columns of the Node runner's table can be written once the
     /// tracking tables exist.
     pub fn node_columns(&self) -> node_history::Columns {
-        node_history::after_ddl(self.tables.node, self.tables.postgres)
-    }
-}
-
-/// Per-backend SQL for rendering timestamps as RFC 3339 text.
-struct TimeFormat {
-    executed_at: &'static str,
-    run_on: &'static str,
-}
-
-fn time_format(conn: &AnyConnection) -> TimeFormat {
-    match conn {
-        AnyConnection::Pg(_) => TimeFormat {
-            executed_at: "to_char(executed_at AT TIME ZONE 'UTC', \
-                          'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
-            // Diesel's run_on is a timestamp in the session's time zone.
-            run_on: "to_char(run_on::timestamptz AT TIME ZONE 'UTC', \
-                     'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
-        },
-        AnyConnection::Sqlite(_) => TimeFormat {
-            executed_at: "executed_at",
-            run_on: "strftime('%Y-%m-%dT%H:%M:%fZ', run_on)",
-        },
+        node_history::after_ddl(self.tables.node, self.tables.strict_types)
     }
 }
 
@@ -389,28 +323,13 @@ struct Tables {
     diesels: bool,
     /// The Node runner's table, when it exists (already checked).
     node: Option<node_history::Columns>,
-    postgres: bool,
+    /// Whether the backend enforces a `VARCHAR(n)` length.
+    strict_types: bool,
 }
 
 fn existing_tables(conn: &mut AnyConnection) -> Result<Tables> {
-    let postgres = matches!(conn, AnyConnection::Pg(_));
-    let query = if postgres {
-        "SELECT c.relname::text AS tbl, a.attname::text AS col, \
-         format_type(a.atttypid, a.atttypmod) AS type_name, \
-         (NOT a.attnotnull OR a.atthasdef) AS optional \
-         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
-         WHERE c.oid IN (to_regclass('migrations'), to_regclass('__diesel_schema_migrations'), \
-           to_regclass('bxm_migration_actions')) \
-           AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"
-    } else {
-        "SELECT m.name AS tbl, p.name AS col, lower(p.type) AS type_name, \
-         (p.\"notnull\" = 0 OR p.dflt_value IS NOT NULL OR p.pk > 0) AS optional \
-         FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-         WHERE m.type = 'table' \
-           AND m.name IN ('migrations', '__diesel_schema_migrations', 'bxm_migration_actions') \
-         ORDER BY m.name, p.cid"
-    };
-    let rows = diesel::sql_query(query)
+    let dialect = engine::of(conn).dialect();
+    let rows = diesel::sql_query(dialect.tracking_columns)
         .load::<TableColumn>(conn)
         .map_err(|e| Error::from_db("reading the tracking tables", &e))?;
     let columns_of = |table: &'static str| rows.iter().filter(move |r| r.tbl == table);
@@ -440,10 +359,10 @@ fn existing_tables(conn: &mut AnyConnection) -> Result<Tables> {
         node: if node.is_empty() {
             None
         } else {
-            Some(node_history::check_shape(&node, postgres)?)
+            Some(node_history::check_shape(&node, dialect.strict_types)?)
         },
         actions: (!actions.is_empty()).then_some(actions),
-        postgres,
+        strict_types: dialect.strict_types,
     })
 }
 
@@ -455,7 +374,7 @@ pub fn read_state(conn: &mut Conn, catalog: &Catalog) -> Result<DbState> {
 
 fn read_state_now(conn: &mut AnyConnection, catalog: &Catalog) -> Result<DbState> {
     let tables = existing_tables(conn)?;
-    let format = time_format(conn);
+    let format = engine::of(conn).dialect();
     let mut applied = BTreeMap::new();
     let mut history = Vec::new();
     if tables.diesels {
@@ -553,7 +472,7 @@ pub fn read_backups(conn: &mut Conn) -> Result<Vec<BackupRow>> {
             "SELECT backup_path AS path, {} AS taken_at, action, {sums} \
              FROM bxm_migration_actions WHERE id IN (SELECT min(id) FROM bxm_migration_actions \
              WHERE backup_path IS NOT NULL GROUP BY backup_path) ORDER BY id DESC",
-            time_format(c).executed_at
+            engine::of(c).dialect().executed_at
         );
         diesel::sql_query(query)
             .load::<BackupRow>(c)
@@ -563,17 +482,7 @@ pub fn read_backups(conn: &mut Conn) -> Result<Vec<BackupRow>> {
 
 /// Which of `names` exist as tables.
 fn tables_present(conn: &mut AnyConnection, names: &[&str]) -> Result<BTreeSet<String>> {
-    let query = match &*conn {
-        AnyConnection::Pg(_) => {
-            "SELECT c.relname::text AS value FROM pg_class c \
-             WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace \
-             AND c.relname = ANY (string_to_array($1, ','))"
-        }
-        AnyConnection::Sqlite(_) => {
-            "SELECT name AS value FROM sqlite_master WHERE type = 'table' \
-             AND name IN (SELECT value FROM json_each('[\"' || replace(?, ',', '\",\"') || '\"]'))"
-        }
-    };
+    let query = engine::of(conn).dialect().tables_present;
     Ok(diesel::sql_query(query)
         .bind::<Text, _>(names.join(","))
         .load::<TextValue>(conn)
@@ -590,14 +499,14 @@ fn tables_present(conn: &mut AnyConnection, names: &[&str]) -> Result<BTreeSet<S
 /// implicit transaction (all or nothing, and one commit where three cost
 /// a WAL flush each on a first run).
 pub fn ensure_tables(conn: &mut Conn, state: &DbState) -> Result<()> {
-    let postgres = matches!(&**conn, AnyConnection::Pg(_));
+    let dialect = engine::of(conn).dialect();
     let mut ddl: Vec<String> = Vec::new();
     match &state.tables.actions {
-        None => ddl.push(if postgres { POSTGRES_DDL } else { SQLITE_DDL }.to_string()),
+        None => ddl.push(dialect.actions_ddl.to_string()),
         Some(columns) if columns.len() < COLUMNS.len() => ddl.push(ADD_BACKUP_SUMS.to_string()),
         Some(_) => {}
     }
-    ddl.extend(node_history::ddl(state.tables.node, postgres));
+    ddl.extend(node_history::ddl(state.tables.node, dialect));
     if !state.tables.diesels {
         // Diesel's own DDL, as `MigrationConnection::setup` runs it.
         ddl.push(diesel::migration::CREATE_MIGRATIONS_TABLE.to_string());
@@ -610,6 +519,7 @@ pub fn ensure_tables(conn: &mut Conn, state: &DbState) -> Result<()> {
 }
 
 /// One row of our log, and what the Node runner's table records of it.
+#[derive(Clone, Copy)]
 pub struct Record<'a> {
     pub version: &'a str,
     pub name: &'a str,
@@ -631,7 +541,7 @@ pub struct Record<'a> {
 
 impl Record<'_> {
     /// The backup's path, size and SHA-256 as the log's columns hold them.
-    fn backup_columns(&self) -> (Option<Cow<'_, str>>, Option<i64>, Option<&str>) {
+    pub(crate) fn backup_columns(&self) -> (Option<Cow<'_, str>>, Option<i64>, Option<&str>) {
         match self.backup {
             Some(b) => (
                 Some(b.path.to_string_lossy()),
@@ -664,9 +574,8 @@ pub enum NodeChange {
 }
 
 /// Writes a step's records in the current transaction: our log row, and
-/// the changes to Diesel's record and the Node runner's table. One
-/// statement on PostgreSQL (the round trips are most of our overhead over
-/// plain psql when applying hundreds of small migrations).
+/// the changes to Diesel's record and the Node runner's table (how: see
+/// each [`crate::engine`]).
 pub fn write(
     conn: &mut AnyConnection,
     node: node_history::Columns,
@@ -675,96 +584,7 @@ pub fn write(
     node_change: NodeChange,
 ) -> QueryResult<()> {
     let node_change = node_change_for(node, rec, node_change);
-    match conn {
-        AnyConnection::Pg(pg) => {
-            let mut parts = Vec::new();
-            match diesel {
-                DieselChange::Add => parts.push(
-                    "d AS (INSERT INTO __diesel_schema_migrations (version) VALUES ($1))"
-                        .to_string(),
-                ),
-                DieselChange::Remove => parts.push(
-                    "d AS (DELETE FROM __diesel_schema_migrations WHERE version = $1)".to_string(),
-                ),
-                DieselChange::Keep => {}
-            }
-            match node_change {
-                NodeChange::Upsert | NodeChange::Started => parts.push(format!(
-                    "n AS ({})",
-                    node_history::upsert_sql(node, true, node_change == NodeChange::Upsert, |n| {
-                        format!("${n}")
-                    })
-                )),
-                NodeChange::Remove => {
-                    parts.push("n AS (DELETE FROM migrations WHERE id = $1)".to_string())
-                }
-                NodeChange::Keep => {}
-            }
-            let with = if parts.is_empty() {
-                String::new()
-            } else {
-                format!("WITH {} ", parts.join(", "))
-            };
-            let (backup_path, backup_bytes, backup_sha256) = rec.backup_columns();
-            CachedSql {
-                sql: format!(
-                    "{with}INSERT INTO bxm_migration_actions (version, name, action, success, \
-                     execution_time_ms, checksum, executed_by, tool_version, error, \
-                     backup_path, backup_bytes, backup_sha256) \
-                     VALUES ($1, $8, $9, $4, $6, $10, $11, $12, $5, $13, $14, $15)"
-                ),
-                params: vec![
-                    Param::Text(rec.version),
-                    Param::Text(rec.title),
-                    Param::OptText(rec.description),
-                    Param::Bool(rec.success),
-                    Param::OptText(rec.error),
-                    Param::OptBigInt(rec.execution_time_ms),
-                    Param::Text(rec.os_user),
-                    Param::Text(rec.name),
-                    Param::Text(rec.action.as_str()),
-                    Param::OptText(rec.checksum),
-                    Param::Text(rec.executed_by),
-                    Param::Text(env!("CARGO_PKG_VERSION")),
-                    Param::OptText(backup_path.as_deref()),
-                    Param::OptBigInt(backup_bytes),
-                    Param::OptText(backup_sha256),
-                ],
-            }
-            .execute(pg)
-            .map(drop)
-        }
-        AnyConnection::Sqlite(_) => {
-            match diesel {
-                DieselChange::Add => mark_applied(conn, rec.version)?,
-                DieselChange::Remove => unmark_applied(conn, rec.version)?,
-                DieselChange::Keep => {}
-            }
-            match node_change {
-                NodeChange::Upsert | NodeChange::Started => {
-                    let counted = node_change == NodeChange::Upsert;
-                    diesel::sql_query(node_history::upsert_sql(node, false, counted, |n| {
-                        format!("?{n}")
-                    }))
-                    .bind::<Text, _>(rec.version)
-                    .bind::<Text, _>(rec.title)
-                    .bind::<Nullable<Text>, _>(rec.description)
-                    .bind::<Bool, _>(rec.success)
-                    .bind::<Nullable<Text>, _>(rec.error)
-                    .bind::<Nullable<BigInt>, _>(rec.execution_time_ms)
-                    .bind::<Text, _>(rec.os_user)
-                    .execute(conn)?;
-                }
-                NodeChange::Remove => {
-                    diesel::sql_query("DELETE FROM migrations WHERE id = ?")
-                        .bind::<Text, _>(rec.version)
-                        .execute(conn)?;
-                }
-                NodeChange::Keep => {}
-            }
-            record(conn, rec)
-        }
-    }
+    engine::of(conn).write(node, rec, diesel, node_change)
 }
 
 /// What a step changes in the Node runner's table, given its `id` column.
@@ -784,155 +604,16 @@ fn node_change_for(
     NodeChange::Keep
 }
 
-/// [`write`] for many steps of one transaction (`--single-transaction`):
-/// on PostgreSQL one statement for all of them, the rows passed as arrays,
-/// where a statement per step cost a round trip and a parse and plan of
-/// its own. Steps are written one by one on SQLite (no round trips), and
-/// wherever one statement could not say it: a version twice (a row cannot
-/// change twice in one statement) or a "started" row.
+/// [`write`] for many steps of one transaction (`--single-transaction`),
+/// which PostgreSQL writes in one statement.
 pub fn write_all(
     conn: &mut AnyConnection,
     node: node_history::Columns,
     steps: &[(Record<'_>, DieselChange, NodeChange)],
 ) -> QueryResult<()> {
-    let versions: BTreeSet<&str> = steps.iter().map(|(rec, ..)| rec.version).collect();
-    let one_statement =
-        versions.len() == steps.len() && steps.iter().all(|(.., n)| *n != NodeChange::Started);
-    let pg = match conn {
-        AnyConnection::Pg(pg) if one_statement => pg,
-        _ => {
-            return steps
-                .iter()
-                .try_for_each(|(rec, diesel, n)| write(conn, node, rec, *diesel, *n));
-        }
-    };
-    if steps.is_empty() {
-        return Ok(());
-    }
-    let records: Vec<&Record<'_>> = steps.iter().map(|(rec, ..)| rec).collect();
-    let backups: Vec<_> = records.iter().map(|r| r.backup_columns()).collect();
-    let diesel_changes: Vec<&str> = steps
+    let steps: Vec<_> = steps
         .iter()
-        .map(|(_, d, _)| match d {
-            DieselChange::Add => "add",
-            DieselChange::Remove => "remove",
-            DieselChange::Keep => "keep",
-        })
+        .map(|(rec, diesel, n)| (*rec, *diesel, node_change_for(node, rec, *n)))
         .collect();
-    let node_changes: Vec<&str> = steps
-        .iter()
-        .map(|(rec, _, n)| match node_change_for(node, rec, *n) {
-            NodeChange::Upsert | NodeChange::Started => "upsert",
-            NodeChange::Remove => "remove",
-            NodeChange::Keep => "keep",
-        })
-        .collect();
-    // Columns of `r`, numbered as upsert_sql's parameters (1–7), then ours.
-    let upsert = node_history::upsert_rows_sql(node, "r WHERE r.node = 'upsert'", |n| {
-        [
-            "version",
-            "title",
-            "description",
-            "success",
-            "error",
-            "ms",
-            "os_user",
-        ]
-        .get(n - 1)
-        .map(|c| format!("r.{c}"))
-        .unwrap_or_default()
-    });
-    diesel::sql_query(format!(
-        "WITH r AS (SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-         $13, $14, $15, $16) WITH ORDINALITY AS r(version, title, description, success, error, \
-         ms, os_user, name, action, checksum, executed_by, backup_path, backup_bytes, \
-         backup_sha256, diesel, node, ord)), \
-         d_add AS (INSERT INTO __diesel_schema_migrations (version) \
-           SELECT r.version FROM r WHERE r.diesel = 'add'), \
-         d_remove AS (DELETE FROM __diesel_schema_migrations \
-           WHERE version IN (SELECT r.version FROM r WHERE r.diesel = 'remove')), \
-         n_upsert AS ({upsert}), \
-         n_remove AS (DELETE FROM migrations \
-           WHERE id IN (SELECT r.version FROM r WHERE r.node = 'remove')) \
-         INSERT INTO bxm_migration_actions (version, name, action, success, execution_time_ms, \
-           checksum, executed_by, tool_version, error, backup_path, backup_bytes, backup_sha256) \
-         SELECT r.version, r.name, r.action, r.success, r.ms, r.checksum, r.executed_by, $17, \
-           r.error, r.backup_path, r.backup_bytes, r.backup_sha256 FROM r ORDER BY r.ord"
-    ))
-    .bind::<Array<Text>, _>(records.iter().map(|r| r.version).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(records.iter().map(|r| r.title).collect::<Vec<_>>())
-    .bind::<Array<Nullable<Text>>, _>(records.iter().map(|r| r.description).collect::<Vec<_>>())
-    .bind::<Array<Bool>, _>(records.iter().map(|r| r.success).collect::<Vec<_>>())
-    .bind::<Array<Nullable<Text>>, _>(records.iter().map(|r| r.error).collect::<Vec<_>>())
-    .bind::<Array<Nullable<BigInt>>, _>(
-        records
-            .iter()
-            .map(|r| r.execution_time_ms)
-            .collect::<Vec<_>>(),
-    )
-    .bind::<Array<Text>, _>(records.iter().map(|r| r.os_user).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(records.iter().map(|r| r.name).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(
-        records
-            .iter()
-            .map(|r| r.action.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind::<Array<Nullable<Text>>, _>(records.iter().map(|r| r.checksum).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(records.iter().map(|r| r.executed_by).collect::<Vec<_>>())
-    .bind::<Array<Nullable<Text>>, _>(backups.iter().map(|b| b.0.as_deref()).collect::<Vec<_>>())
-    .bind::<Array<Nullable<BigInt>>, _>(backups.iter().map(|b| b.1).collect::<Vec<_>>())
-    .bind::<Array<Nullable<Text>>, _>(backups.iter().map(|b| b.2).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(diesel_changes)
-    .bind::<Array<Text>, _>(node_changes)
-    .bind::<Text, _>(env!("CARGO_PKG_VERSION"))
-    .execute(pg)
-    .map(drop)
-}
-
-/// Appends a row to our log only.
-fn record(conn: &mut AnyConnection, rec: &Record<'_>) -> QueryResult<()> {
-    let (backup_path, backup_bytes, backup_sha256) = rec.backup_columns();
-    diesel::insert_into(bxm_migration_actions::table)
-        .values((
-            bxm_migration_actions::version.eq(rec.version),
-            bxm_migration_actions::name.eq(rec.name),
-            bxm_migration_actions::action.eq(rec.action.as_str()),
-            bxm_migration_actions::success.eq(rec.success),
-            bxm_migration_actions::execution_time_ms.eq(rec.execution_time_ms),
-            bxm_migration_actions::checksum.eq(rec.checksum),
-            bxm_migration_actions::executed_by.eq(rec.executed_by),
-            bxm_migration_actions::tool_version.eq(env!("CARGO_PKG_VERSION")),
-            bxm_migration_actions::error.eq(rec.error),
-            bxm_migration_actions::backup_path.eq(backup_path.as_deref()),
-            bxm_migration_actions::backup_bytes.eq(backup_bytes),
-            bxm_migration_actions::backup_sha256.eq(backup_sha256),
-        ))
-        .execute(conn)
-        .map(drop)
-}
-
-/// Whether Diesel's record lists `version` now; asked again inside each
-/// migration's transaction, so a runner that lost a race does not apply a
-/// migration twice.
-pub fn is_recorded(conn: &mut AnyConnection, version: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        __diesel_schema_migrations::table.filter(__diesel_schema_migrations::version.eq(version)),
-    ))
-    .get_result(conn)
-}
-
-fn mark_applied(conn: &mut AnyConnection, version: &str) -> QueryResult<()> {
-    diesel::insert_into(__diesel_schema_migrations::table)
-        .values(__diesel_schema_migrations::version.eq(version))
-        .execute(conn)
-        .map(drop)
-}
-
-fn unmark_applied(conn: &mut AnyConnection, version: &str) -> QueryResult<()> {
-    diesel::delete(
-        __diesel_schema_migrations::table.filter(__diesel_schema_migrations::version.eq(version)),
-    )
-    .execute(conn)
-    .map(drop)
+    engine::of(conn).write_all(node, &steps)
 }

@@ -9,7 +9,10 @@
 //! - [`conninfo`]: PostgreSQL connection strings as libpq reads them; secrets by structure.
 //! - [`connection`]: the pooled connection, session settings, transactions,
 //!   connection errors.
-//! - [`lock`]: one runner at a time (PostgreSQL advisory lock, polled).
+//! - [`engine`]: everything that differs between PostgreSQL and SQLite, one
+//!   file per backend behind a trait (nothing else matches on the backend).
+//! - [`lock`]: one runner at a time (PostgreSQL advisory lock, polled;
+//!   SQLite lock file).
 //! - [`drift`]: what the migrations define versus what the database has (adoption, `verify`).
 //! - [`history`]: what the database has (Diesel's record, the `migrations` table, our action log).
 //! - [`node_history`]: the Node.js runner's `migrations` table, shared with that runner.
@@ -38,6 +41,7 @@ pub mod connection;
 mod conninfo;
 mod directory;
 pub mod drift;
+mod engine;
 mod error;
 mod fleet;
 mod history;

@@ -17,6 +17,7 @@ use diesel::sql_types::{BigInt, Bool, Nullable};
 
 use crate::config::Target;
 use crate::connection::{AnyConnection, Conn, TextValue};
+use crate::engine;
 use crate::error::{Error, Result};
 use crate::node_history;
 
@@ -30,38 +31,14 @@ const MAX_POLL: Duration = Duration::from_secs(1);
 
 /// Runs `f` holding the migration lock, waiting at most `wait` for it, and
 /// releases the lock whatever `f` returns. (A crash or signal ends the
-/// session, which releases it too.)
+/// session, or the process, which releases it too.)
 pub(crate) fn with_lock<T>(
     conn: &mut Conn,
     target: &Target,
     wait: Duration,
     f: impl FnOnce(&mut Conn) -> Result<T>,
 ) -> Result<T> {
-    if matches!(&**conn, AnyConnection::Sqlite(_)) {
-        let _held = file_lock(target, wait, true)?;
-        return f(conn);
-    }
-    let deadline = Instant::now() + wait;
-    let (ours, node) = try_both(conn)?;
-    if !ours {
-        acquire(conn, LOCK_KEY, deadline, wait)?;
-    }
-    // The Node.js runner's key too, so the two runners never migrate at once
-    // during a switch (it refuses to start while we hold it; we wait for it).
-    if !node && let Err(e) = acquire(conn, node_history::LOCK_KEY, deadline, wait) {
-        let _ = call_lock_function(
-            conn,
-            "pg_advisory_unlock",
-            LOCK_KEY,
-            "releasing the migration lock",
-        );
-        return Err(e);
-    }
-    let result = f(conn);
-    let released = release_both(conn);
-    let value = result?;
-    released?;
-    Ok(value)
+    locked(conn, target, wait, true, f)
 }
 
 /// [`with_lock`] for a command that only reads (`verify`): on SQLite it
@@ -76,17 +53,56 @@ pub(crate) fn with_read_lock<T>(
     wait: Duration,
     f: impl FnOnce(&mut Conn) -> Result<T>,
 ) -> Result<T> {
-    if matches!(&**conn, AnyConnection::Sqlite(_)) {
-        let _held = file_lock(target, wait, false)?;
-        return f(conn);
+    locked(conn, target, wait, false, f)
+}
+
+fn locked<T>(
+    conn: &mut Conn,
+    target: &Target,
+    wait: Duration,
+    create: bool,
+    f: impl FnOnce(&mut Conn) -> Result<T>,
+) -> Result<T> {
+    let held = engine::of(conn).lock(target, wait, create)?;
+    let result = f(conn);
+    let released = engine::of(conn).unlock(held);
+    let value = result?;
+    released?;
+    Ok(value)
+}
+
+/// Whether another runner holds the lock now (for `status`, which takes
+/// no lock and never creates the file).
+pub(crate) fn held_elsewhere(conn: &mut AnyConnection, target: &Target) -> Result<bool> {
+    engine::of(conn).lock_held_elsewhere(target)
+}
+
+/// Takes both advisory locks (ours, then the Node.js runner's), polling for
+/// each until `wait` has passed.
+pub(crate) fn take_advisory(pg: &mut PgConnection, wait: Duration) -> Result<()> {
+    let deadline = Instant::now() + wait;
+    let (ours, node) = try_both(pg)?;
+    if !ours {
+        acquire(pg, LOCK_KEY, deadline, wait)?;
     }
-    with_lock(conn, target, wait, f)
+    // The Node.js runner's key too, so the two runners never migrate at once
+    // during a switch (it refuses to start while we hold it; we wait for it).
+    if !node && let Err(e) = acquire(pg, node_history::LOCK_KEY, deadline, wait) {
+        let _ = call_lock_function(
+            pg,
+            "pg_advisory_unlock",
+            LOCK_KEY,
+            "releasing the migration lock",
+        );
+        return Err(e);
+    }
+    Ok(())
 }
 
 /// The SQLite runners' file lock for `target`, held until dropped; none for
 /// an in-memory database (no other process can see it), nor, unless
 /// `create`, when the lock file does not exist yet.
-fn file_lock(target: &Target, wait: Duration, create: bool) -> Result<Option<File>> {
+pub(crate) fn file_lock(target: &Target, wait: Duration, create: bool) -> Result<Option<File>> {
     let Some(path) = target.sqlite_file().map(|file| lock_file(&file)) else {
         return Ok(None);
     };
@@ -99,7 +115,7 @@ fn file_lock(target: &Target, wait: Duration, create: bool) -> Result<Option<Fil
 /// Usually both locks are free: one round trip tries ours, then the Node
 /// runner's only once ours is held (the order the polls keep, so two
 /// runners never each hold one). Says which of the two are now held.
-fn try_both(conn: &mut Conn) -> Result<(bool, bool)> {
+fn try_both(pg: &mut PgConnection) -> Result<(bool, bool)> {
     #[derive(QueryableByName)]
     struct Taken {
         #[diesel(sql_type = Nullable<Bool>)]
@@ -111,43 +127,38 @@ fn try_both(conn: &mut Conn) -> Result<(bool, bool)> {
     )
     .bind::<BigInt, _>(LOCK_KEY)
     .bind::<BigInt, _>(node_history::LOCK_KEY)
-    .get_result::<Taken>(&mut **conn)
+    .get_result::<Taken>(pg)
     .map_err(|e| Error::from_db("taking the migration lock", &e))?;
     Ok((taken.node.is_some(), taken.node == Some(true)))
 }
 
 /// Releases both locks in one round trip (`+` evaluates both calls, where
 /// `AND` could stop after the first).
-fn release_both(conn: &mut Conn) -> Result<()> {
+pub(crate) fn release_advisory(pg: &mut PgConnection) -> Result<()> {
     diesel::sql_query("SELECT pg_advisory_unlock($1)::int + pg_advisory_unlock($2)::int = 2 AS ok")
         .bind::<BigInt, _>(node_history::LOCK_KEY)
         .bind::<BigInt, _>(LOCK_KEY)
-        .get_result::<Answer>(&mut **conn)
+        .get_result::<Answer>(pg)
         .map(drop)
         .map_err(|e| Error::from_db("releasing the migration lock", &e))
 }
 
 /// Polls for the advisory lock `key` until `deadline`.
-fn acquire(conn: &mut Conn, key: i64, deadline: Instant, wait: Duration) -> Result<()> {
+fn acquire(pg: &mut PgConnection, key: i64, deadline: Instant, wait: Duration) -> Result<()> {
     let started = Instant::now();
     let mut delay = Duration::from_millis(50);
     let mut announced = false;
-    while !call_lock_function(
-        conn,
-        "pg_try_advisory_lock",
-        key,
-        "taking the migration lock",
-    )? {
+    while !call_lock_function(pg, "pg_try_advisory_lock", key, "taking the migration lock")? {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(Error::LockTimeout {
-                holder: format!("{}; waited {}s", holder(conn, key)?, wait.as_secs()),
+                holder: format!("{}; waited {}s", holder(pg, key)?, wait.as_secs()),
             });
         }
         if !announced && started.elapsed() >= ANNOUNCE_AFTER {
             log::warn!(
                 "waiting for the migration lock, held by {}",
-                holder(conn, key)?
+                holder(pg, key)?
             );
             announced = true;
         }
@@ -206,32 +217,31 @@ fn acquire_file(path: &Path, wait: Duration) -> Result<File> {
     }
 }
 
-/// Whether another runner holds the lock now (for `status`, which takes
-/// no lock and never creates the file).
-pub(crate) fn held_elsewhere(conn: &mut AnyConnection, target: &Target) -> Result<bool> {
-    match conn {
-        AnyConnection::Pg(pg) => diesel::sql_query(
-            "SELECT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted \
-             AND l.objsubid = 1 AND l.pid <> pg_backend_pid() \
-             AND ((l.classid::bigint = ($1 >> 32) AND l.objid::bigint = ($1 & 4294967295)) \
-               OR (l.classid::bigint = ($2 >> 32) AND l.objid::bigint = ($2 & 4294967295))) \
-             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())) \
-             AS ok",
-        )
-        .bind::<BigInt, _>(LOCK_KEY)
-        .bind::<BigInt, _>(node_history::LOCK_KEY)
-        .get_result::<Answer>(pg)
-        .map(|a| a.ok)
-        .map_err(|e| Error::from_db("checking the migration lock", &e)),
-        AnyConnection::Sqlite(_) => {
-            let Some(file) = target.sqlite_file() else {
-                return Ok(false);
-            };
-            Ok(match File::open(lock_file(&file)) {
-                Ok(lock) => matches!(lock.try_lock_shared(), Err(TryLockError::WouldBlock)),
-                Err(_) => false,
-            })
-        }
+/// Whether another session holds either advisory lock.
+pub(crate) fn advisory_held_elsewhere(pg: &mut PgConnection) -> Result<bool> {
+    diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted \
+         AND l.objsubid = 1 AND l.pid <> pg_backend_pid() \
+         AND ((l.classid::bigint = ($1 >> 32) AND l.objid::bigint = ($1 & 4294967295)) \
+           OR (l.classid::bigint = ($2 >> 32) AND l.objid::bigint = ($2 & 4294967295))) \
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())) \
+         AS ok",
+    )
+    .bind::<BigInt, _>(LOCK_KEY)
+    .bind::<BigInt, _>(node_history::LOCK_KEY)
+    .get_result::<Answer>(pg)
+    .map(|a| a.ok)
+    .map_err(|e| Error::from_db("checking the migration lock", &e))
+}
+
+/// Whether another process holds the SQLite runners' lock file of `target`.
+pub(crate) fn file_held_elsewhere(target: &Target) -> bool {
+    let Some(file) = target.sqlite_file() else {
+        return false;
+    };
+    match File::open(lock_file(&file)) {
+        Ok(lock) => matches!(lock.try_lock_shared(), Err(TryLockError::WouldBlock)),
+        Err(_) => false,
     }
 }
 
@@ -241,16 +251,21 @@ struct Answer {
     ok: bool,
 }
 
-fn call_lock_function(conn: &mut Conn, function: &str, key: i64, doing: &str) -> Result<bool> {
+fn call_lock_function(
+    pg: &mut PgConnection,
+    function: &str,
+    key: i64,
+    doing: &str,
+) -> Result<bool> {
     diesel::sql_query(format!("SELECT {function}($1) AS ok"))
         .bind::<BigInt, _>(key)
-        .get_result::<Answer>(&mut **conn)
+        .get_result::<Answer>(pg)
         .map(|a| a.ok)
         .map_err(|e| Error::from_db(doing, &e))
 }
 
 /// Who holds the lock `key`: pid, application and since when.
-fn holder(conn: &mut Conn, key: i64) -> Result<String> {
+fn holder(pg: &mut PgConnection, key: i64) -> Result<String> {
     let who = diesel::sql_query(
         "SELECT format('pid %s, application %L, connected since %s, last query at %s', \
          l.pid, coalesce(a.application_name, ''), \
@@ -262,7 +277,7 @@ fn holder(conn: &mut Conn, key: i64) -> Result<String> {
            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
     )
     .bind::<BigInt, _>(key)
-    .load::<TextValue>(&mut **conn)
+    .load::<TextValue>(pg)
     .map_err(|e| Error::from_db("finding the lock holder", &e))?;
     let who = who
         .into_iter()

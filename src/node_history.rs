@@ -14,6 +14,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 
 use crate::connection::AnyConnection;
+use crate::engine::{self, Dialect};
 use crate::error::{Error, Result};
 
 /// The advisory lock the Node runner takes for a whole run (its later
@@ -83,7 +84,7 @@ fn char_limit(type_name: &str) -> Option<usize> {
 
 /// Accepts the Node runner's table (any release) and refuses anything else,
 /// returning which later columns can be written.
-pub fn check_shape(found: &[FoundColumn], postgres: bool) -> Result<Columns> {
+pub fn check_shape(found: &[FoundColumn], strict_types: bool) -> Result<Columns> {
     let type_of = |name: &str| {
         found
             .iter()
@@ -92,7 +93,7 @@ pub fn check_shape(found: &[FoundColumn], postgres: bool) -> Result<Columns> {
     };
     // SQLite's declared types are affinities: names must match, types need not.
     let same_type = |found: &str, wanted: &str| {
-        !postgres
+        !strict_types
             || found == wanted
             || (wanted.starts_with("character varying")
                 && (found == "text" || found.starts_with("character varying")))
@@ -124,7 +125,7 @@ pub fn check_shape(found: &[FoundColumn], postgres: bool) -> Result<Columns> {
         version: usable("version"),
         checksum: usable("checksum"),
         // SQLite does not enforce a VARCHAR length.
-        id_chars: type_of("id").filter(|_| postgres).and_then(char_limit),
+        id_chars: type_of("id").filter(|_| strict_types).and_then(char_limit),
     })
 }
 
@@ -132,13 +133,8 @@ pub fn check_shape(found: &[FoundColumn], postgres: bool) -> Result<Columns> {
 /// use to a table that lacks them (the binary may add nullable columns,
 /// with the Node releases' own types, so a later Node release finds its
 /// columns already there). `None` when nothing is needed.
-pub fn ddl(found: Option<Columns>, postgres: bool) -> Option<String> {
-    // The Node runner's own DDL (SQLite has no now()).
-    let now = if postgres {
-        "NOW()"
-    } else {
-        "CURRENT_TIMESTAMP"
-    };
+pub fn ddl(found: Option<Columns>, dialect: &Dialect) -> Option<String> {
+    let now = dialect.node_default_now;
     match found {
         None => Some(format!(
             "CREATE TABLE IF NOT EXISTS migrations (\
@@ -161,8 +157,8 @@ pub fn ddl(found: Option<Columns>, postgres: bool) -> Option<String> {
 }
 
 /// The columns after [`ddl`] ran.
-pub fn after_ddl(found: Option<Columns>, postgres: bool) -> Columns {
-    let created = postgres.then_some(NODE_ID_CHARS);
+pub fn after_ddl(found: Option<Columns>, strict_types: bool) -> Columns {
+    let created = strict_types.then_some(NODE_ID_CHARS);
     Columns {
         executed_by: true,
         version: true,
@@ -191,13 +187,7 @@ pub struct NodeRow {
 /// Every row, by version. A NULL `success` is not done (the Node runner
 /// checks `success = TRUE`).
 pub fn read_rows(conn: &mut AnyConnection) -> Result<BTreeMap<String, NodeRow>> {
-    let executed_at = match conn {
-        AnyConnection::Pg(_) => {
-            "to_char(executed_at AT TIME ZONE 'Asia/Kolkata' AT TIME ZONE 'UTC', \
-             'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-        }
-        AnyConnection::Sqlite(_) => "strftime('%Y-%m-%dT%H:%M:%fZ', executed_at, '-330 minutes')",
-    };
+    let executed_at = engine::of(conn).dialect().node_executed_at;
     let query = format!(
         "SELECT CAST(id AS TEXT) AS id, name, {executed_at} AS executed_at, \
          coalesce(success, FALSE) AS success, error_message, \
@@ -211,15 +201,6 @@ pub fn read_rows(conn: &mut AnyConnection) -> Result<BTreeMap<String, NodeRow>> 
         .collect())
 }
 
-/// Now as the Node runner's sessions wrote it: Asia/Kolkata, no zone.
-pub fn now_sql(postgres: bool) -> &'static str {
-    if postgres {
-        "(now() AT TIME ZONE 'Asia/Kolkata')"
-    } else {
-        "strftime('%Y-%m-%d %H:%M:%f', 'now', '+330 minutes')"
-    }
-}
-
 /// The upsert the Node runner does on every (re-)run, for the columns the
 /// table has. Parameters, numbered `p(n)`: 1 version, 2 title,
 /// 3 description, 4 success, 5 error message, 6 execution time (ms),
@@ -227,13 +208,8 @@ pub fn now_sql(postgres: bool) -> &'static str {
 /// counter: the "started" row written before a migration that runs outside
 /// a transaction inserts 0 and keeps the counter, so the outcome that
 /// follows it counts the run once.
-pub fn upsert_sql(
-    columns: Columns,
-    postgres: bool,
-    counted: bool,
-    p: impl Fn(usize) -> String,
-) -> String {
-    let (names, values, updates) = upsert_parts(columns, postgres, counted, p);
+pub fn upsert_sql(columns: Columns, dialect: &Dialect, counted: bool) -> String {
+    let (names, values, updates) = upsert_parts(columns, dialect, counted, dialect.placeholder);
     format!(
         "INSERT INTO migrations ({names}) VALUES ({values}) ON CONFLICT (id) DO UPDATE SET \
          {updates}"
@@ -242,8 +218,13 @@ pub fn upsert_sql(
 
 /// [`upsert_sql`] for every row of `source` at once (PostgreSQL, counted
 /// outcomes), `p(n)` naming the source's columns.
-pub fn upsert_rows_sql(columns: Columns, source: &str, p: impl Fn(usize) -> String) -> String {
-    let (names, values, updates) = upsert_parts(columns, true, true, p);
+pub fn upsert_rows_sql(
+    columns: Columns,
+    dialect: &Dialect,
+    source: &str,
+    p: impl Fn(usize) -> String,
+) -> String {
+    let (names, values, updates) = upsert_parts(columns, dialect, true, p);
     format!(
         "INSERT INTO migrations ({names}) SELECT {values} FROM {source} ON CONFLICT (id) DO \
          UPDATE SET {updates}"
@@ -253,19 +234,11 @@ pub fn upsert_rows_sql(columns: Columns, source: &str, p: impl Fn(usize) -> Stri
 /// The upsert's column list, values and updates, comma-separated.
 fn upsert_parts(
     columns: Columns,
-    postgres: bool,
+    dialect: &Dialect,
     counted: bool,
     p: impl Fn(usize) -> String,
 ) -> (String, String, String) {
-    let time = if postgres {
-        // LEAST(NULL, n) is n in PostgreSQL: an unknown time stays NULL.
-        format!(
-            "CASE WHEN {t} IS NULL THEN NULL ELSE LEAST({t}, 2147483647) END::integer",
-            t = p(6)
-        )
-    } else {
-        p(6)
-    };
+    let time = (dialect.node_execution_time)(&p(6));
     let mut names = vec![
         "id",
         "name",
@@ -279,7 +252,7 @@ fn upsert_parts(
         p(1),
         p(2),
         p(3),
-        now_sql(postgres).to_string(),
+        dialect.node_now.to_string(),
         p(4),
         p(5),
         time,
@@ -313,6 +286,7 @@ fn upsert_parts(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Backend;
 
     fn column(name: &str, type_name: &str, optional: bool) -> FoundColumn {
         FoundColumn {
@@ -379,12 +353,13 @@ mod tests {
             checksum: true,
             id_chars: Some(10),
         };
-        let sql = upsert_sql(all, true, true, |n| format!("${n}"));
+        let postgres = engine::dialect(Backend::Postgres);
+        let sql = upsert_sql(all, postgres, true);
         assert!(
             sql.contains("version = coalesce(migrations.version, 1) + 1"),
             "{sql}"
         );
-        let started = upsert_sql(all, true, false, |n| format!("${n}"));
+        let started = upsert_sql(all, postgres, false);
         assert!(!started.contains("version = "), "{started}");
         assert!(sql.contains("ON CONFLICT (id) DO UPDATE"), "{sql}");
         // checksum receives the version id ($1), as the Node runner writes it.

@@ -8,11 +8,11 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
 
 use crate::backup::Backup;
 use crate::catalog::Entry;
-use crate::connection::{self, AnyConnection, TextValue};
+use crate::connection::{self, AnyConnection};
+use crate::engine;
 use crate::error::{Error, Result, db_message, permission_hint};
 use crate::history::{self, Action, DieselChange, NodeChange, Record};
 use crate::node_history;
@@ -453,14 +453,13 @@ fn run_sql(c: &mut AnyConnection, sql: &str) -> std::result::Result<(), Failure>
         .map_err(|e| Failure::Migration(db_message(&e)))
 }
 
-/// Whether another SQLite runner already did this step while this one
-/// waited for the write lock. Only SQLite runners can race (PostgreSQL ones
-/// hold the advisory lock); inside BEGIN IMMEDIATE the record is current.
+/// Whether another runner already did this step while this one waited for
+/// the write lock (only where the backend's lock leaves room for a race:
+/// see [`engine::Engine::recorded_meanwhile`]).
 fn done_meanwhile(c: &mut AnyConnection, entry: &Entry, step: Step) -> Result<bool, Failure> {
-    if !matches!(c, AnyConnection::Sqlite(_)) {
+    let Some(recorded) = engine::of(c).recorded_meanwhile(&entry.version)? else {
         return Ok(false);
-    }
-    let recorded = history::is_recorded(c, &entry.version)?;
+    };
     let wanted = matches!(
         step,
         Step::Apply | Step::Force { recorded: false } | Step::Adopt { .. }
@@ -551,10 +550,8 @@ fn failure_to_error(
     earlier: Earlier<'_>,
 ) -> Error {
     let mut message = failure.message();
-    if matches!(conn, AnyConnection::Sqlite(_)) && message.contains("database is locked") {
-        return Error::LockTimeout {
-            holder: "another process is writing to the SQLite file".to_string(),
-        };
+    if let Some(busy) = engine::of(conn).busy(&message) {
+        return busy;
     }
     let in_transaction = in_transaction(entry, step);
     if !in_transaction && !matches!(failure, Failure::LeftInvalid(_)) {
@@ -618,19 +615,11 @@ fn failure_to_error(
 /// what to do"; empty when there are none. Only indexes its up.sql names
 /// count: the application may be building its own right now.
 fn leftovers(conn: &mut AnyConnection, entry: &Entry) -> String {
-    let AnyConnection::Pg(pg) = conn else {
-        return String::new();
-    };
-    let invalid: Vec<String> = diesel::sql_query(
-        "SELECT c.relname::text AS value FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
-         WHERE NOT i.indisvalid ORDER BY 1",
-    )
-    .load::<TextValue>(pg)
-    .unwrap_or_default()
-    .into_iter()
-    .map(|i| i.value)
-    .filter(|name| entry.up_sql.contains(name.as_str()))
-    .collect();
+    let invalid: Vec<String> = engine::of(conn)
+        .invalid_indexes()
+        .into_iter()
+        .filter(|name| entry.up_sql.contains(name.as_str()))
+        .collect();
     if invalid.is_empty() {
         return String::new();
     }
