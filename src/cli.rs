@@ -114,7 +114,8 @@ pub enum Command {
     Redo(RevertArgs),
     /// Accept the database as it is: record changed checksums, mark a failed or
     /// hand-completed migration as applied
-    #[command(after_help = "Example:\n  buildxpert-migrate repair 003")]
+    #[command(after_help = "Examples:\n  buildxpert-migrate repair --dry-run\n  \
+                            buildxpert-migrate repair 003")]
     Repair(RepairArgs),
     /// Record an existing schema as migrated up to VERSION, after checking
     /// that every object those migrations define exists as defined
@@ -307,6 +308,14 @@ pub struct RepairArgs {
     /// Only this version (default: every migration that needs it)
     #[arg(value_name = "VERSION")]
     pub version: Option<String>,
+
+    /// Print what would be recorded; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Output: text lines, or one JSON object per line per event
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub format: Output,
 }
 
 #[derive(Debug, Args)]

@@ -9,17 +9,17 @@ use std::time::Duration;
 use crate::backup;
 use crate::catalog::{Catalog, Entry};
 use crate::cli::{
-    AdoptArgs, ApplyArgs, Cli, Command, FleetCommand, Format, MAX_SECONDS, Output, RevertArgs,
-    RunArgs, StatusArgs, VerifyArgs,
+    AdoptArgs, ApplyArgs, Cli, Command, FleetCommand, Format, MAX_SECONDS, Output, RepairArgs,
+    RevertArgs, RunArgs, StatusArgs, VerifyArgs,
 };
 use crate::config::{self, Backend, Environment, Target, UrlSource};
 use crate::connection::{self, Conn, Settings};
 use crate::drift;
 use crate::error::{Error, Result};
 use crate::fleet;
-use crate::history::{self, Action, DbState, DieselChange, NodeChange, Record};
+use crate::history::{self, DbState};
 use crate::lock;
-use crate::plan::{self, Options, Plan, Planned, RevertScope, State, Step};
+use crate::plan::{self, Options, Plan, RevertScope, State, Step};
 use crate::report::{self, Event, JsonReporter, Look, Reporter, Summary, TextReporter};
 use crate::runner::{self, RunContext};
 use crate::signals;
@@ -139,7 +139,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
         Some(Command::Force(args)) => run(&mut conn, &ctx, args, true),
         Some(Command::Revert(args)) => revert(&mut conn, &ctx, args, false),
         Some(Command::Redo(args)) => revert(&mut conn, &ctx, args, true),
-        Some(Command::Repair(args)) => repair(&mut conn, &ctx, args.version.as_deref()),
+        Some(Command::Repair(args)) => repair(&mut conn, &ctx, args),
         Some(Command::Adopt(args)) => adopt(&mut conn, &ctx, args),
         Some(Command::Verify(args)) => verify(&mut conn, &ctx, args),
         Some(Command::Status(args)) => status(&mut conn, &ctx, args),
@@ -189,8 +189,9 @@ fn read_only(cli: &Cli) -> bool {
         Some(Command::Force(args)) => args.dry_run,
         Some(Command::Revert(args) | Command::Redo(args)) => args.dry_run,
         Some(Command::Adopt(args)) => args.dry_run,
+        Some(Command::Repair(args)) => args.dry_run,
         Some(Command::Status(_) | Command::Verify(_)) => true,
-        Some(Command::Repair(_) | Command::Fleet(_) | Command::Completions { .. }) => false,
+        Some(Command::Fleet(_) | Command::Completions { .. }) => false,
     }
 }
 
@@ -526,19 +527,11 @@ fn revert(conn: &mut Conn, ctx: &Context<'_>, args: &RevertArgs, redo: bool) -> 
     };
     let plan_for = |state: &DbState| -> Result<Plan<'_>> {
         plan::check_integrity(&ctx.catalog, state, args.allow_unknown, &HashSet::new())?;
-        let mut plan = plan::plan_revert(&ctx.catalog, state, &scope)?;
-        if redo {
-            let again: Vec<Planned<'_>> = plan
-                .steps
-                .iter()
-                .rev()
-                .map(|p| Planned {
-                    entry: p.entry,
-                    step: Step::Apply,
-                })
-                .collect();
-            plan.steps.extend(again);
-        }
+        let plan = if redo {
+            plan::plan_redo(&ctx.catalog, state, &scope)?
+        } else {
+            plan::plan_revert(&ctx.catalog, state, &scope)?
+        };
         plan::check_runnable(&plan)?;
         Ok(plan)
     };
@@ -630,62 +623,44 @@ fn confirm_data_loss(ctx: &Context<'_>, plan: &Plan<'_>, args: &RevertArgs) -> R
     }
 }
 
-fn repair(conn: &mut Conn, ctx: &Context<'_>, version: Option<&str>) -> Result<()> {
-    let chosen = match version {
-        Some(v) => vec![plan::known_version(&ctx.catalog, v)?],
-        None => ctx.catalog.entries().iter().collect(),
+/// `repair`: accepts the database as it is for the migrations whose records
+/// disagree with it (planned and run like any other command, so it has a
+/// dry run and JSON events too).
+fn repair(conn: &mut Conn, ctx: &Context<'_>, args: &RepairArgs) -> Result<()> {
+    let version = args.version.as_deref();
+    let nothing = |state: &DbState| -> Result<()> {
+        match (args.format, version) {
+            // A log collector still gets its (empty) summary.
+            (Output::Json, _) => reporter(ctx, Output::Json)
+                .event(Event::Summary(&Summary::default()))
+                .map_err(Error::from),
+            (Output::Text, Some(v)) => {
+                let entry = plan::known_version(&ctx.catalog, v)?;
+                print(&format!(
+                    "Migration {entry} is {}: nothing to repair",
+                    plan::state_of(entry, state).as_str()
+                ))
+            }
+            (Output::Text, None) => {
+                print("Nothing to repair: every migration matches the database.")
+            }
+        }
     };
+    if args.dry_run {
+        let state = history::read_state(conn, &ctx.catalog)?;
+        let plan = plan::plan_repair(&ctx.catalog, &state, version)?;
+        if plan.steps.is_empty() {
+            return nothing(&state);
+        }
+        return print(&report::plan_text(&plan, &ctx.target));
+    }
     lock::with_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
         let state = history::read_state(conn, &ctx.catalog)?;
-        history::ensure_tables(conn, &state)?;
-        let executed_by = connection::current_user(conn)?;
-        let os_user = connection::os_user();
-        let mut repaired = 0;
-        for entry in chosen.iter().copied() {
-            let found = plan::state_of(entry, &state);
-            let rec = Record {
-                version: &entry.version,
-                name: &entry.name,
-                title: &entry.title,
-                description: entry.description.as_deref(),
-                os_user: &os_user,
-                action: Action::Repair,
-                success: true,
-                execution_time_ms: None,
-                checksum: Some(&entry.checksum),
-                executed_by: &executed_by,
-                error: None,
-                backup: None,
-            };
-            let outcome = match found {
-                State::Modified => "accepted its current up.sql (new checksum recorded)",
-                State::Failed | State::Inconsistent => "marked as applied",
-                _ => {
-                    if version.is_some() {
-                        print(&format!(
-                            "Migration {entry} is {}: nothing to repair",
-                            found.as_str()
-                        ))?;
-                    }
-                    continue;
-                }
-            };
-            let diesel = if found != State::Modified && !state.is_applied(&entry.version) {
-                DieselChange::Add
-            } else {
-                DieselChange::Keep
-            };
-            connection::transaction(conn, |c| {
-                history::write(c, state.node_columns(), &rec, diesel, NodeChange::Upsert)
-            })
-            .map_err(|e| Error::from_db("recording the repair", &e))?;
-            repaired += 1;
-            print(&format!("Migration {entry}: {outcome} by {executed_by}"))?;
+        let plan = plan::plan_repair(&ctx.catalog, &state, version)?;
+        if plan.steps.is_empty() {
+            return nothing(&state);
         }
-        if repaired == 0 && version.is_none() {
-            print("Nothing to repair: every migration matches the database.")?;
-        }
-        Ok(())
+        apply_plan(conn, ctx, &state, &plan, None, args.format, false)
     })
 }
 

@@ -208,6 +208,14 @@ pub enum Step {
         record: bool,
     },
     Revert,
+    /// `repair`: the database is accepted as it is and only the records
+    /// change: `modified` accepts a changed up.sql (its new checksum), else a
+    /// failed or hand-completed migration is marked as applied; `recorded`
+    /// says whether Diesel's record already lists it.
+    Repair {
+        modified: bool,
+        recorded: bool,
+    },
 }
 
 impl Step {
@@ -218,6 +226,7 @@ impl Step {
             Step::Revert => Action::Revert,
             Step::Skip { .. } => Action::Skip,
             Step::Adopt { .. } => Action::Adopt,
+            Step::Repair { .. } => Action::Repair,
             Step::Apply | Step::AlreadyApplied => Action::Apply,
         }
     }
@@ -228,6 +237,12 @@ impl Step {
             Step::Force { .. } => "re-run (force)",
             Step::Revert => "reverted",
             Step::Adopt { .. } => "adopted",
+            Step::Repair { modified: true, .. } => {
+                "accepted its current up.sql (new checksum recorded)"
+            }
+            Step::Repair {
+                modified: false, ..
+            } => "marked as applied",
             _ => "applied",
         }
     }
@@ -235,6 +250,11 @@ impl Step {
     /// Whether the step changes the schema (and so needs the SQL shown in a dry run).
     pub fn changes_schema(self) -> bool {
         matches!(self, Step::Apply | Step::Force { .. } | Step::Revert)
+    }
+
+    /// Whether the step runs no SQL and only writes records.
+    pub fn records_only(self) -> bool {
+        matches!(self, Step::Adopt { .. } | Step::Repair { .. })
     }
 }
 
@@ -265,7 +285,8 @@ impl Plan<'_> {
     pub fn writes_history(&self) -> bool {
         self.steps.iter().any(|p| {
             p.step.changes_schema()
-                || matches!(p.step, Step::Skip { record: true } | Step::Adopt { .. })
+                || p.step.records_only()
+                || p.step == Step::Skip { record: true }
         })
     }
 
@@ -335,7 +356,7 @@ pub fn plan<'c>(catalog: &'c Catalog, db: &DbState, options: &Options) -> Result
             Step::Skip { .. } => {
                 left_out.insert(&entry.version);
             }
-            Step::AlreadyApplied | Step::Revert => {}
+            Step::AlreadyApplied | Step::Revert | Step::Repair { .. } => {}
         }
         steps.push(Planned { entry, step });
     }
@@ -499,6 +520,53 @@ pub fn plan_revert<'c>(
             })
             .collect(),
     })
+}
+
+/// `redo`: [`plan_revert`], then the same migrations applied again, oldest
+/// first.
+pub fn plan_redo<'c>(catalog: &'c Catalog, db: &DbState, scope: &RevertScope) -> Result<Plan<'c>> {
+    let mut plan = plan_revert(catalog, db, scope)?;
+    let again: Vec<Planned<'c>> = plan
+        .steps
+        .iter()
+        .rev()
+        .map(|p| Planned {
+            entry: p.entry,
+            step: Step::Apply,
+        })
+        .collect();
+    plan.steps.extend(again);
+    Ok(plan)
+}
+
+/// `repair`: every migration (or only `version`) whose records disagree
+/// with the database in a way a person can settle by accepting the
+/// database: modified, failed or inconsistent ones. Others are left out.
+pub fn plan_repair<'c>(
+    catalog: &'c Catalog,
+    db: &DbState,
+    version: Option<&str>,
+) -> Result<Plan<'c>> {
+    let chosen: Vec<&Entry> = match version {
+        Some(v) => vec![known_version(catalog, v)?],
+        None => catalog.entries().iter().collect(),
+    };
+    let steps = chosen
+        .into_iter()
+        .filter_map(|entry| {
+            let modified = match state_of(entry, db) {
+                State::Modified => true,
+                State::Failed | State::Inconsistent => false,
+                _ => return None,
+            };
+            let recorded = db.is_applied(&entry.version);
+            Some(Planned {
+                entry,
+                step: Step::Repair { modified, recorded },
+            })
+        })
+        .collect();
+    Ok(Plan { steps })
 }
 
 /// One row of `status`; serialised as-is for `--format json`.
@@ -758,6 +826,90 @@ mod tests {
         let needed = revert(RevertScope::Only("002".into())).unwrap_err();
         assert!(needed.contains("003"), "{needed}");
         assert_eq!(revert(RevertScope::All).unwrap().len(), 5);
+    }
+
+    #[test]
+    fn redo_reverts_newest_first_then_applies_oldest_first() {
+        let c = catalog();
+        let state = applied(&c, &["001", "002", "003", "004", "005"]);
+        let redo = |scope| plan_redo(&c, &state, &scope).map(|p| outline(&p));
+        assert_eq!(
+            redo(RevertScope::Last).unwrap(),
+            ["005 Revert", "005 Apply"]
+        );
+        assert_eq!(
+            redo(RevertScope::DownTo("004".into())).unwrap(),
+            ["005 Revert", "004 Revert", "004 Apply", "005 Apply"]
+        );
+        assert!(matches!(
+            redo(RevertScope::Only("002".into())),
+            Err(Error::NeededBy { .. })
+        ));
+        let nothing = applied(&c, &[]);
+        assert!(
+            plan_redo(&c, &nothing, &RevertScope::All)
+                .unwrap()
+                .steps
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn repair_accepts_modified_failed_and_inconsistent_migrations_only() {
+        let c = catalog();
+        let repair = |state: &DbState, version| {
+            plan_repair(&c, state, version)
+                .map(|p| outline(&p))
+                .map_err(|e| e.to_string())
+        };
+        // (what the history holds, version asked for, the plan)
+        let mut modified = applied(&c, &["001", "002"]);
+        modified.history[1].checksum = Some("0".repeat(64));
+        let modified = DbState::new(modified.applied, modified.history, BTreeMap::new());
+        let mut log = applied(&c, &["001"]).history;
+        log.push(row(&c, "002", Action::Apply, false));
+        let failed = DbState::new(
+            BTreeMap::from([("001".to_string(), String::new())]),
+            log,
+            BTreeMap::new(),
+        );
+        // Our log says applied, Diesel's record lost it, the tables exist.
+        let mut inconsistent = applied(&c, &["001", "002"]);
+        inconsistent.applied.remove("002");
+        let mut inconsistent =
+            DbState::new(inconsistent.applied, inconsistent.history, BTreeMap::new());
+        inconsistent.present_tables = c.get("002").unwrap().tables.iter().cloned().collect();
+        let clean = applied(&c, &["001", "002"]);
+        let cases: [(&DbState, Option<&str>, &[&str]); 6] = [
+            (
+                &modified,
+                None,
+                &["002 Repair { modified: true, recorded: true }"],
+            ),
+            (
+                &failed,
+                None,
+                &["002 Repair { modified: false, recorded: false }"],
+            ),
+            (
+                &failed,
+                Some("002"),
+                &["002 Repair { modified: false, recorded: false }"],
+            ),
+            (&failed, Some("001"), &[]),
+            (
+                &inconsistent,
+                None,
+                &["002 Repair { modified: false, recorded: false }"],
+            ),
+            (&clean, None, &[]),
+        ];
+        for (state, version, expected) in cases {
+            assert_eq!(repair(state, version).unwrap(), expected, "{version:?}");
+        }
+        assert!(repair(&clean, Some("042")).unwrap_err().contains("042"));
+        let plan = plan_repair(&c, &failed, None).unwrap();
+        assert!(plan.writes_history() && !plan.changes_schema());
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub(crate) struct Summary {
     pub reverted: usize,
     /// Recorded as applied after their objects were checked.
     pub adopted: usize,
+    /// Accepted as the database has them (`repair`).
+    pub repaired: usize,
     pub elapsed: Duration,
 }
 
@@ -195,7 +197,11 @@ impl<W: Write> Reporter for TextReporter<W> {
                 step,
                 elapsed,
             } => {
-                let text = format!("Migration {entry} {} in {}", step.done(), millis(elapsed));
+                let text = match step {
+                    // Nothing ran: no time to show.
+                    Step::Repair { .. } => format!("Migration {entry}: {}", step.done()),
+                    _ => format!("Migration {entry} {} in {}", step.done(), millis(elapsed)),
+                };
                 self.line("✓", green, &text)
             }
             Event::AlreadyApplied { entry } => {
@@ -228,6 +234,9 @@ impl<W: Write> Reporter for TextReporter<W> {
 fn summary_text(s: &Summary) -> String {
     if s.reverted > 0 && s.applied + s.forced == 0 {
         return format!("Done: {} reverted in {}", s.reverted, millis(s.elapsed));
+    }
+    if s.repaired > 0 && s.applied + s.forced + s.reverted + s.adopted == 0 {
+        return format!("Done: {} repaired in {}", s.repaired, millis(s.elapsed));
     }
     let mut extra = String::new();
     if s.forced > 0 {
@@ -305,6 +314,7 @@ impl<W: Write> Reporter for JsonReporter<W> {
                 "event": match step {
                     Step::Revert => "reverted",
                     Step::Adopt { .. } => "adopted",
+                    Step::Repair { .. } => "repaired",
                     _ => "applied",
                 },
                 "version": entry.version, "name": entry.name, "action": step.action().as_str(),
@@ -327,7 +337,8 @@ impl<W: Write> Reporter for JsonReporter<W> {
             }),
             Event::Summary(s) => json!({
                 "event": "summary", "applied": s.applied, "forced": s.forced,
-                "reverted": s.reverted, "adopted": s.adopted, "skipped": s.skipped,
+                "reverted": s.reverted, "adopted": s.adopted, "repaired": s.repaired,
+                "skipped": s.skipped,
                 "already_applied": s.already_applied,
                 "duration_ms": round_ms(s.elapsed),
             }),
@@ -353,20 +364,21 @@ pub(crate) fn millis(d: Duration) -> String {
 /// A dry run: what would happen, in order, and the SQL that would run.
 pub(crate) fn plan_text(plan: &Plan<'_>, target: &Target) -> String {
     let mut text = format!("Dry run on {target}: nothing will be changed.\n");
-    let adopting = plan.adopted();
-    if !plan.changes_schema() && adopting.is_empty() {
+    let records_only = plan.steps.iter().any(|p| p.step.records_only());
+    if !plan.changes_schema() && !records_only {
         text.push_str("Nothing to do: every selected migration is applied.\n");
     }
     let changing = || plan.steps.iter().filter(|p| p.step.changes_schema());
     let listed = plan
         .steps
         .iter()
-        .filter(|p| p.step.changes_schema() || matches!(p.step, Step::Adopt { .. }));
+        .filter(|p| p.step.changes_schema() || p.step.records_only());
     for (number, planned) in listed.enumerate() {
         let entry = planned.entry;
         let verb = planned.step.action().as_str();
         let how = match planned.step {
             Step::Adopt { .. } => "its objects were checked and match: only the records change",
+            Step::Repair { .. } => "the database is accepted as it is: only the records change",
             _ if entry.in_transaction => "in a transaction",
             _ => "outside a transaction",
         };

@@ -144,7 +144,11 @@ pub fn execute(
                 summary.skipped += 1;
                 report(reporter, Event::Skipped { entry });
             }
-            Step::Apply | Step::Force { .. } | Step::Revert | Step::Adopt { .. } => {
+            Step::Apply
+            | Step::Force { .. }
+            | Step::Revert
+            | Step::Adopt { .. }
+            | Step::Repair { .. } => {
                 report(reporter, Event::Started { entry, step });
                 match run_with_retries(conn, entry, step, context) {
                     Ok(elapsed) => {
@@ -285,7 +289,11 @@ fn run_all<'p, 'c>(
                 summary.skipped += 1;
                 events.push(Event::Skipped { entry });
             }
-            Step::Apply | Step::Force { .. } | Step::Revert | Step::Adopt { .. } => {
+            Step::Apply
+            | Step::Force { .. }
+            | Step::Revert
+            | Step::Adopt { .. }
+            | Step::Repair { .. } => {
                 report(reporter, Event::Started { entry, step });
                 match apply(c, entry, step, context) {
                     Ok((elapsed, step_records)) => {
@@ -317,6 +325,7 @@ fn count(summary: &mut Summary, step: Step) {
         Step::Apply => summary.applied += 1,
         Step::Revert => summary.reverted += 1,
         Step::Adopt { .. } => summary.adopted += 1,
+        Step::Repair { .. } => summary.repaired += 1,
         _ => summary.forced += 1,
     }
 }
@@ -339,10 +348,11 @@ fn run_with_retries(
     })
 }
 
-/// Whether a step runs in a transaction of its own. Adopting runs no SQL,
-/// only writes records: always one transaction, with no "started" row.
+/// Whether a step runs in a transaction of its own. Adopting and repairing
+/// run no SQL, only write records: always one transaction, with no
+/// "started" row.
 fn in_transaction(entry: &Entry, step: Step) -> bool {
-    entry.in_transaction || matches!(step, Step::Adopt { .. })
+    entry.in_transaction || step.records_only()
 }
 
 /// Retries a transaction that waited too long for a lock: it was rolled
@@ -410,8 +420,9 @@ fn apply<'a>(
             .down_sql
             .as_deref()
             .ok_or_else(|| Failure::Migration(format!("migration {entry} has no down.sql")))?,
-        // Its objects were checked before the run: only the records change.
-        Step::Adopt { .. } => "",
+        // Adopted: its objects were checked before the run. Repaired: the
+        // database is accepted as it is. Only the records change.
+        Step::Adopt { .. } | Step::Repair { .. } => "",
         _ => &entry.up_sql,
     };
     run_sql(c, sql)?;
@@ -422,8 +433,10 @@ fn apply<'a>(
         }
     }
     let elapsed = started.elapsed();
+    // A repair ran nothing: it has no duration to record.
+    let ran = !matches!(step, Step::Repair { .. });
     let rec = Record {
-        execution_time_ms: Some(i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)),
+        execution_time_ms: ran.then(|| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)),
         ..record_for(entry, step.action(), context)
     };
     let (diesel, node) = match step {
@@ -437,6 +450,10 @@ fn apply<'a>(
         Step::Adopt {
             node_recorded: false,
         } => (DieselChange::Add, NodeChange::Upsert),
+        Step::Repair {
+            recorded: false, ..
+        } => (DieselChange::Add, NodeChange::Upsert),
+        Step::Repair { recorded: true, .. } => (DieselChange::Keep, NodeChange::Upsert),
         Step::AlreadyApplied | Step::Skip { .. } => (DieselChange::Keep, NodeChange::Keep),
     };
     Ok((elapsed, (rec, diesel, node)))

@@ -24,6 +24,19 @@ fn a_changed_checksum_is_modified_and_run_refuses_until_repair() {
     );
     migrate(&db.url, &["status", "--check"]).assert_code(8);
 
+    // A dry run names what would be recorded and records nothing.
+    let log = "SELECT action || ' ' || version AS v FROM bxm_migration_actions ORDER BY id";
+    let before = db.strings(log);
+    let dry = migrate(&db.url, &["repair", "--dry-run"]);
+    dry.assert_code(0);
+    assert!(
+        dry.stdout
+            .contains("1. repair 002 add_payment_transactions_table (the database is accepted"),
+        "{}",
+        dry.stdout
+    );
+    assert_eq!(db.strings(log), before);
+
     let repair = migrate(&db.url, &["repair", "002"]);
     repair.assert_code(0);
     assert!(
@@ -216,4 +229,39 @@ fn a_failed_migration_outside_a_transaction_is_recorded_reported_and_recoverable
         repair.stdout
     );
     migrate(&db.url, &["status", "--check", "--migration-dir", dir]).assert_code(0);
+}
+
+#[test]
+fn repair_reports_json_events_like_every_other_command() {
+    let db = SqliteDb::new();
+    migrate(&db.url(), &[]).assert_code(0);
+    db.execute("UPDATE bxm_migration_actions SET checksum = 'x' WHERE version IN ('002', '004')");
+    let out = migrate(&db.url(), &["repair", "--format", "json"]);
+    out.assert_code(0);
+    let events: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let repaired: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "repaired")
+        .map(|e| e["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(repaired, ["002", "004"], "{}", out.stdout);
+    let summary = events.last().unwrap();
+    assert_eq!(summary["event"], "summary");
+    assert_eq!(summary["repaired"], 2);
+    assert_eq!(
+        db.strings(
+            "SELECT action || ' ' || version || ' ' || coalesce(execution_time_ms, -1) AS v \
+             FROM bxm_migration_actions WHERE action = 'repair' ORDER BY id"
+        ),
+        ["repair 002 -1", "repair 004 -1"]
+    );
+    // Nothing left to repair: still one summary line for a log collector.
+    let again = migrate(&db.url(), &["repair", "--format", "json"]);
+    again.assert_code(0);
+    let summary: serde_json::Value = serde_json::from_str(again.stdout.trim()).unwrap();
+    assert_eq!(summary["repaired"], 0);
 }
