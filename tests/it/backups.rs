@@ -1,6 +1,6 @@
 //! `--backup` before a run: PostgreSQL and SQLite, and without pg_dump.
 
-use crate::support::{PgDb, SqliteDb, migrate};
+use crate::support::{PgDb, SqliteDb, binary, migrate};
 
 #[test]
 fn backup_before_running_postgres_and_sqlite() {
@@ -54,18 +54,16 @@ fn backup_before_running_postgres_and_sqlite() {
 fn backup_without_pg_dump_is_a_clear_error_and_changes_nothing() {
     let db = PgDb::new();
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_buildxpert-migrate"))
-        .env("PATH", "/nonexistent")
-        .env_remove("DATABASE_URL")
-        .args([
-            "run",
-            "--backup",
-            dir.path().to_str().unwrap(),
-            "--database-url",
-            &db.url,
-        ])
-        .output()
-        .unwrap();
+    let out = binary(&[
+        "run",
+        "--backup",
+        dir.path().to_str().unwrap(),
+        "--database-url",
+        &db.url,
+    ])
+    .env("PATH", "/nonexistent")
+    .output()
+    .unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump is not on PATH"));
     assert!(

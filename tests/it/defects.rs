@@ -1,12 +1,14 @@
 //! Defects found by trying to break the binary (one test, or more, per
 //! defect class), each written so that it failed before its fix.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 
-use crate::support::{PgDb, SqliteDb, finish, migrate, migration_dir, outside_transaction, spawn};
+use crate::support::{
+    BINARY, PgDb, SqliteDb, binary, clean, finish, migrate, migration_dir, outside_transaction,
+    spawn,
+};
 
 /// Malformed and odd PostgreSQL URLs, through the real binary (libpq's own
 /// messages included, with and without -v): no fragment of the secret, in
@@ -438,9 +440,8 @@ fn odd_environments_get_clear_answers() {
     let gone = tempfile::tempdir().unwrap();
     let gone_path = gone.path().to_path_buf();
     drop(gone);
-    let out = Command::new(env!("CARGO_BIN_EXE_buildxpert-migrate"))
+    let out = binary(&["--database-url", &lite.url(), "status"])
         .current_dir(std::env::temp_dir())
-        .args(["--database-url", &lite.url(), "status"])
         .output()
         .unwrap();
     assert!(
@@ -449,13 +450,13 @@ fn odd_environments_get_clear_answers() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!gone_path.exists());
-    let deleted = Command::new("sh")
+    let deleted = clean("sh")
         .arg("-c")
         .arg(format!(
             "mkdir {0} && cd {0} && rmdir {0} && exec \"$0\" --database-url \"$1\" status",
             gone_path.display()
         ))
-        .arg(env!("CARGO_BIN_EXE_buildxpert-migrate"))
+        .arg(BINARY)
         .arg(lite.url())
         .output()
         .unwrap();

@@ -4,7 +4,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::support::{
-    Outcome, PgDb, admin, finish, migrate, migrate_with_env, migration_dir, strings,
+    Outcome, PgDb, admin, binary, finish, migrate, migrate_with_env, migration_dir, strings,
 };
 
 /// In every URL; the server trusts localhost, so it is never checked, but
@@ -470,15 +470,10 @@ fn sigterm_reaches_every_running_target() {
     let dbs = [PgDb::new(), PgDb::new()];
     let dir = tempfile::tempdir().unwrap();
     let file = targets(dir.path(), &[line("a", &dbs[0]), line("b", &dbs[1])]);
-    let child = Command::new(env!("CARGO_BIN_EXE_buildxpert-migrate"))
-        .args(["fleet", "run", "--parallel", "2", "--targets"])
+    let child = binary(&["fleet", "run", "--parallel", "2", "--targets"])
         .arg(&file)
         .arg("--migration-dir")
         .arg(set.path())
-        .env_remove("DATABASE_URL")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let sessions = |extra: &str| {

@@ -142,7 +142,7 @@ fn failing_concurrent_index_set() -> tempfile::TempDir {
 }
 
 #[test]
-fn a_failed_migration_outside_a_transaction_is_recorded_reported_and_recoverable() {
+fn a_failed_migration_outside_a_transaction_is_recorded_and_refused_until_forced() {
     let set = failing_concurrent_index_set();
     let dir = set.path().to_str().unwrap();
     let db = PgDb::new();
@@ -182,7 +182,14 @@ fn a_failed_migration_outside_a_transaction_is_recorded_reported_and_recoverable
         "{}",
         again.stderr
     );
+}
 
+#[test]
+fn forcing_without_dropping_the_invalid_index_is_not_believed() {
+    let set = failing_concurrent_index_set();
+    let dir = set.path().to_str().unwrap();
+    let db = PgDb::new();
+    migrate(&db.url, &["--migration-dir", dir]).assert_code(5);
     // Forcing without cleaning up: IF NOT EXISTS keeps the invalid index, so
     // "success" must not be believed.
     db.execute("DELETE FROM items WHERE id = 3");
@@ -209,7 +216,16 @@ fn a_failed_migration_outside_a_transaction_is_recorded_reported_and_recoverable
         ["true"]
     );
     migrate(&db.url, &["status", "--check", "--migration-dir", dir]).assert_code(0);
+}
 
+#[test]
+fn a_forced_re_run_that_fails_is_failed_again_and_repaired_by_hand() {
+    let set = failing_concurrent_index_set();
+    let dir = set.path().to_str().unwrap();
+    let db = PgDb::new();
+    migrate(&db.url, &["--migration-dir", dir]).assert_code(5);
+    db.execute("DELETE FROM items WHERE id = 3; DROP INDEX uq_items_code");
+    migrate(&db.url, &["force", "--migration-dir", dir]).assert_code(0);
     // An applied migration whose forced re-run fails is `failed` again, and a
     // person who completes it by hand can repair it.
     db.execute("DROP INDEX uq_items_code; INSERT INTO items (code) VALUES ('b');");

@@ -2,9 +2,7 @@
 //! colour on one, JSON lines, --version, completions, help; and a no-op run
 //! that costs the same number of queries however many migrations exist.
 
-use std::process::Command;
-
-use crate::support::{PgDb, SqliteDb, migrate, migrate_in, migration_dir};
+use crate::support::{BINARY, PgDb, SqliteDb, clean, migrate, migrate_in, migration_dir};
 
 #[test]
 fn plain_text_when_output_is_not_a_terminal() {
@@ -28,13 +26,10 @@ fn plain_text_when_output_is_not_a_terminal() {
 
 /// Runs the binary on a pseudo-terminal (util-linux `script`).
 fn on_a_terminal(url: &str, no_color: bool) -> String {
-    let mut command = Command::new("script");
+    let mut command = clean("script");
     command.args([
         "-qec",
-        &format!(
-            "{} run --database-url {url}",
-            env!("CARGO_BIN_EXE_buildxpert-migrate")
-        ),
+        &format!("{BINARY} run --database-url {url}"),
         "/dev/null",
     ]);
     if no_color {

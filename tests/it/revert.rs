@@ -3,20 +3,28 @@
 
 use std::time::Duration;
 
-use crate::support::{PgDb, all_tables, assert_same_schema, migrate};
+use crate::support::{BINARY, PgDb, all_tables, assert_same_schema, binary, clean, migrate};
 
-#[test]
-fn revert_redo_and_their_safeguards() {
+/// A fresh PostgreSQL database with every migration applied.
+fn migrated() -> PgDb {
     let db = PgDb::new();
     migrate(&db.url, &[]).assert_code(0);
-    let full = db.dump();
+    db
+}
 
-    // Without a terminal, --yes is required; nothing changes.
+#[test]
+fn revert_without_a_terminal_needs_yes_and_changes_nothing() {
+    let db = migrated();
+    let full = db.dump();
     let out = migrate(&db.url, &["revert"]);
     out.assert_code(2);
     assert!(out.stderr.contains("pass --yes"), "{}", out.stderr);
     assert_same_schema(&db.dump(), &full, "unconfirmed revert");
+}
 
+#[test]
+fn revert_only_reverts_one_migration_unless_another_needs_it() {
+    let db = migrated();
     // 001 is needed by every other applied migration.
     let out = migrate(&db.url, &["revert", "001", "--only", "--yes"]);
     out.assert_code(5);
@@ -45,7 +53,11 @@ fn revert_redo_and_their_safeguards() {
         !tables.contains(&"call_sessions".to_string())
             && tables.contains(&"user_push_tokens".to_string())
     );
+}
 
+#[test]
+fn redo_reverts_the_newest_then_applies_it_again() {
+    let db = migrated();
     let out = migrate(&db.url, &["redo", "--yes"]);
     out.assert_code(0);
     assert!(
@@ -57,7 +69,12 @@ fn revert_redo_and_their_safeguards() {
         "{}",
         out.stdout
     );
+    assert_eq!(db.tables(), all_tables());
+}
 
+#[test]
+fn revert_down_to_a_version_then_all_then_run_again() {
+    let db = migrated();
     migrate(&db.url, &["revert", "002", "--yes"]).assert_code(0);
     assert_eq!(
         db.strings("SELECT version::text AS v FROM __diesel_schema_migrations ORDER BY 1"),
@@ -82,10 +99,9 @@ fn production_revert_needs_allow_data_loss() {
     migrate(&db.url, &[]).assert_code(0);
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_buildxpert-migrate"))
+        binary(args)
             .current_dir(dir.path())
             .env("BUILDXPERT_ENV", "production")
-            .args(args)
             .args(["--database-url", &db.url])
             .output()
             .unwrap()
@@ -192,13 +208,10 @@ fn dry_runs_change_nothing_not_even_the_tracking_tables() {
 /// Answers the confirmation prompt on a pseudo-terminal (util-linux `script`).
 fn revert_on_a_terminal(url: &str, answer: &str) -> std::process::Output {
     use std::io::Write;
-    let mut child = std::process::Command::new("script")
+    let mut child = clean("script")
         .args([
             "-qec",
-            &format!(
-                "{} revert --database-url {url}",
-                env!("CARGO_BIN_EXE_buildxpert-migrate")
-            ),
+            &format!("{BINARY} revert --database-url {url}"),
             "/dev/null",
         ])
         .stdin(std::process::Stdio::piped())

@@ -13,25 +13,9 @@ use diesel::connection::SimpleConnection;
 
 use buildxpert_migrate::lock::LOCK_KEY;
 
-use crate::support::{Outcome, PgDb, SqliteDb, admin, finish, migrate, spawn};
-
-const BINARY: &str = env!("CARGO_BIN_EXE_buildxpert-migrate");
-
-/// The binary with `args` and no configuration from this process's
-/// environment; stdin is empty, stdout and stderr are the caller's choice.
-fn binary(args: &[&str]) -> Command {
-    let mut command = Command::new(BINARY);
-    command
-        .env_remove("DATABASE_URL")
-        .env_remove("BUILDXPERT_ENV")
-        .env_remove("RUST_LOG")
-        .env("NO_COLOR", "1")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
+use crate::support::{
+    BINARY, Outcome, PgDb, SqliteDb, admin, binary, clean, finish, migrate, spawn,
+};
 
 /// A stderr every write to fails (ENOSPC).
 fn dev_full() -> Stdio {
@@ -217,11 +201,9 @@ fn backups_are_private_whatever_the_umask() {
         migrate(&url, &["run", "--to", "001"]).assert_code(0);
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("backups");
-        let out = Command::new("sh")
+        let out = clean("sh")
             .args(["-c", "umask 000; exec \"$0\" \"$@\"", BINARY, "run"])
             .args(["--backup", dir.to_str().unwrap(), "--database-url", &url])
-            .env_remove("DATABASE_URL")
-            .stdin(Stdio::null())
             .output()
             .unwrap();
         assert_eq!(
@@ -314,7 +296,7 @@ fn sigterm_during_a_backup_stops_pg_dump_and_leaves_no_backup() {
 #[test]
 fn term_dumb_gets_plain_lines_on_a_terminal() {
     let db = SqliteDb::new();
-    let out = Command::new("script")
+    let out = clean("script")
         .args([
             "-qec",
             &format!("{BINARY} run --database-url {}", db.url()),
@@ -340,11 +322,9 @@ fn sigint_at_the_confirmation_prompt_exits_130() {
     let db = SqliteDb::new();
     migrate(&db.url(), &["run"]).assert_code(0);
     let command = format!("{BINARY} revert --database-url {}", db.url());
-    let mut terminal = Command::new("script")
+    let mut terminal = clean("script")
         .args(["-qec", &command, "/dev/null"])
-        .env("NO_COLOR", "1")
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
         .spawn()
         .expect("`script` (util-linux) runs the binary on a terminal");
     // Kept open: an end of input would answer the prompt.

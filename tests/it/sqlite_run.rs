@@ -1,6 +1,6 @@
 //! The zero-configuration SQLite default and run/force/status on SQLite files.
 
-use crate::support::{SqliteDb, all_tables, migrate, migrate_in, migration_dir};
+use crate::support::{SqliteDb, all_tables, binary, migrate, migrate_in, migration_dir};
 
 #[test]
 fn no_configuration_migrates_buildxpert_sqlite3_in_the_working_directory() {
@@ -24,9 +24,8 @@ fn no_configuration_migrates_buildxpert_sqlite3_in_the_working_directory() {
 #[test]
 fn production_without_a_url_is_an_error_not_a_local_file() {
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_buildxpert-migrate"))
+    let out = binary(&[])
         .current_dir(dir.path())
-        .env_remove("DATABASE_URL")
         .env("BUILDXPERT_ENV", "production")
         .output()
         .unwrap();

@@ -243,53 +243,78 @@ impl Outcome {
     }
 }
 
-/// Runs the binary in `dir` with no configuration from this process's
-/// environment, so only `args` (and files in `dir`) decide.
+/// The binary under test.
+pub const BINARY: &str = env!("CARGO_BIN_EXE_buildxpert-migrate");
+
+/// The one way tests start a process that runs the binary (the binary
+/// itself, or `sh` / `script` around it): none of this process's
+/// configuration reaches it (the variables the binary reads, and libpq's
+/// `PG*` defaults), `NO_COLOR=1`, stdin empty, stdout and stderr kept.
+/// A test that needs a variable sets it on the returned command.
+pub fn clean(program: &str) -> Command {
+    let mut command = Command::new(program);
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("PG")
+            || [
+                "DATABASE_URL",
+                "DATABASE_URL_FILE",
+                "BUILDXPERT_ENV",
+                "RUST_LOG",
+            ]
+            .contains(&name.as_ref())
+        {
+            command.env_remove(name.as_ref());
+        }
+    }
+    command
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// [`clean`] for the binary with `args`.
+pub fn binary(args: &[&str]) -> Command {
+    let mut command = clean(BINARY);
+    command.args(args);
+    command
+}
+
+impl From<std::process::Output> for Outcome {
+    fn from(out: std::process::Output) -> Outcome {
+        Outcome {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// Runs the binary in `dir`, so only `args` (and files in `dir`) decide.
 pub fn migrate_in(dir: &Path, args: &[&str]) -> Outcome {
     migrate_with_env(dir, &[], args)
 }
 
 /// [`migrate_in`] with the environment variables `env` set.
 pub fn migrate_with_env(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Outcome {
-    let out = Command::new(env!("CARGO_BIN_EXE_buildxpert-migrate"))
+    binary(args)
         .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("DATABASE_URL_FILE")
-        .env_remove("BUILDXPERT_ENV")
-        .env_remove("RUST_LOG")
-        .env("NO_COLOR", "1")
         .envs(env.iter().copied())
-        .args(args)
         .output()
-        .unwrap();
-    Outcome {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .unwrap()
+        .into()
 }
 
-/// Starts the binary against `url` in the background (no stdin, output kept).
+/// Starts the binary against `url` in the background.
 pub fn spawn(url: &str, args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_buildxpert-migrate"))
-        .env_remove("DATABASE_URL")
-        .args(args)
-        .args(["--database-url", url])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    binary(args).args(["--database-url", url]).spawn().unwrap()
 }
 
 /// Waits for a spawned binary and collects what it did.
 pub fn finish(child: Child) -> Outcome {
-    let out = child.wait_with_output().unwrap();
-    Outcome {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    child.wait_with_output().unwrap().into()
 }
 
 /// Runs the binary against `url` with `args` after the subcommand position.
