@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::backup;
-use crate::catalog::{Catalog, Entry};
+use crate::catalog::Catalog;
 use crate::cli::{
     AdoptArgs, ApplyArgs, Cli, Command, FleetCommand, Format, MAX_SECONDS, Output, RepairArgs,
     RevertArgs, RunArgs, StatusArgs, VerifyArgs,
@@ -19,11 +19,10 @@ use crate::error::{Error, Result};
 use crate::fleet;
 use crate::history::{self, DbState};
 use crate::lock;
-use crate::plan::{self, Options, Plan, RevertScope, State, Step};
+use crate::plan::{self, Options, Plan, RevertScope, Step};
 use crate::report::{self, Event, JsonReporter, Look, Reporter, Summary, TextReporter};
 use crate::runner::{self, RunContext};
 use crate::signals;
-use crate::sqltext;
 
 /// Sets up logging: `RUST_LOG` wins; otherwise `--verbose` shows debug
 /// detail (connection, SQL) and `--quiet` only errors.
@@ -253,28 +252,14 @@ fn run(conn: &mut Conn, ctx: &Context<'_>, args: &ApplyArgs, force: bool) -> Res
         force,
         skip_optional: args.skip_optional,
         to: args.to.clone(),
+        allow_unknown: args.allow_unknown,
+        single_transaction: args.single_transaction,
     };
-    let plan_for = |state: &DbState| -> Result<Plan<'_>> {
-        refuse_unrecorded_schema(&ctx.catalog, state)?;
-        let plan = plan::plan(&ctx.catalog, state, &options)?;
-        // A force may re-run a modified or failed migration: that is what it is for.
-        let forced: HashSet<&str> = plan
-            .steps
-            .iter()
-            .filter(|p| matches!(p.step, Step::Force { .. }))
-            .map(|p| p.entry.version.as_str())
-            .collect();
-        plan::check_integrity(&ctx.catalog, state, args.allow_unknown, &forced)?;
-        plan::check_runnable(&plan)?;
-        if args.single_transaction {
-            plan::check_single_transaction(&plan)?;
-        }
-        Ok(plan)
-    };
+    let plan_for = |state: &DbState| plan::plan_run(&ctx.catalog, state, &options);
     if args.dry_run {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
-        check_adoption(conn, &ctx.catalog, &state, &plan)?;
+        drift::check_adoption(conn, &ctx.catalog, &state, &plan)?;
         return print(&report::plan_text(&plan, &ctx.target));
     }
     if force && args.backup.is_none() && !ctx.cli.global.quiet {
@@ -283,16 +268,16 @@ fn run(conn: &mut Conn, ctx: &Context<'_>, args: &ApplyArgs, force: bool) -> Res
     lock::with_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
-        check_adoption(conn, &ctx.catalog, &state, &plan)?;
+        drift::check_adoption(conn, &ctx.catalog, &state, &plan)?;
         // `--verify` refuses drift. `force` ends by saying what it restored,
         // when the comparison can be made: a migration that inserts rows
         // the next one rejects cannot be replayed, and must not stop a force.
         let before = if args.verify {
-            let found = schema_drift(conn, &ctx.catalog, &state)?;
-            refuse_drift(&found, false)?;
+            let found = drift::of_applied(conn, &ctx.catalog, &state)?;
+            drift::refuse(&found, false)?;
             found
         } else if force && args.format == Output::Text {
-            schema_drift(conn, &ctx.catalog, &state).unwrap_or_else(|e| {
+            drift::of_applied(conn, &ctx.catalog, &state).unwrap_or_else(|e| {
                 log::info!("not comparing the schema before the force: {e}");
                 Vec::new()
             })
@@ -310,7 +295,7 @@ fn run(conn: &mut Conn, ctx: &Context<'_>, args: &ApplyArgs, force: bool) -> Res
         )?;
         if force && !before.is_empty() && !ctx.cli.global.quiet {
             let state = history::read_state(conn, &ctx.catalog)?;
-            if let Ok(after) = schema_drift(conn, &ctx.catalog, &state) {
+            if let Ok(after) = drift::of_applied(conn, &ctx.catalog, &state) {
                 print(&report::restored_text(&before, &after))?;
             }
         }
@@ -318,125 +303,17 @@ fn run(conn: &mut Conn, ctx: &Context<'_>, args: &ApplyArgs, force: bool) -> Res
     })
 }
 
-/// The live schema against what the applied migrations define, compared
-/// by replaying their up.sql where nothing can leak (see [`drift`]).
-fn schema_drift(
-    conn: &mut Conn,
-    catalog: &Catalog,
-    state: &DbState,
-) -> Result<Vec<drift::Difference>> {
-    let applied = catalog
-        .entries()
-        .iter()
-        .filter(|e| matches!(plan::state_of(e, state), State::Applied | State::Modified));
-    let replayed = replayable(applied);
-    let sqls: Vec<&str> = replayed.iter().map(String::as_str).collect();
-    drift::compare(
-        conn,
-        &sqls,
-        drift::Scope::Schema {
-            ignore: &history::TRACKING_TABLES,
-        },
-    )
-}
-
-/// Missing or changed objects fail; objects no migration creates only when `strict`.
-fn refuse_drift(differences: &[drift::Difference], strict: bool) -> Result<()> {
-    let failing: Vec<String> = differences
-        .iter()
-        .filter(|d| strict || d.change != drift::Change::Extra)
-        .map(|d| d.to_string())
-        .collect();
-    if failing.is_empty() {
-        return Ok(());
-    }
-    Err(Error::Drift {
-        count: failing.len(),
-        differences: failing.join("; "),
-    })
-}
-
 /// `verify`: reads a consistent state under the lock, compares, reports.
 fn verify(conn: &mut Conn, ctx: &Context<'_>, args: &VerifyArgs) -> Result<()> {
     let differences = lock::with_read_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
         let state = history::read_state(conn, &ctx.catalog)?;
-        schema_drift(conn, &ctx.catalog, &state)
+        drift::of_applied(conn, &ctx.catalog, &state)
     })?;
     print(&match args.format {
         Format::Table => report::drift_text(&differences),
         Format::Json => report::drift_json(&differences),
     })?;
-    refuse_drift(&differences, args.strict)
-}
-
-/// A schema with the migrations' tables but no history at all: running
-/// 001 on it would fail half-way or, worse, half-succeed.
-fn refuse_unrecorded_schema(catalog: &Catalog, state: &DbState) -> Result<()> {
-    if state.unrecorded_tables.is_empty() {
-        return Ok(());
-    }
-    Err(Error::UnrecordedSchema {
-        tables: state.unrecorded_tables.join(", "),
-        newest: catalog.newest_version().unwrap_or("001").to_string(),
-    })
-}
-
-/// Before anything is recorded as adopted: every object the adopted
-/// migrations define must exist as their up.sql defines it. The SQL of each
-/// migration up to the newest adopted one that is (or is becoming) applied
-/// is replayed where nothing can leak and compared with the live schema.
-/// Every table the replay defines is judged (a later migration may alter an
-/// earlier one's table), and functions too; only an index added by hand is
-/// not a reason to refuse.
-fn check_adoption(
-    conn: &mut Conn,
-    catalog: &Catalog,
-    state: &DbState,
-    plan: &Plan<'_>,
-) -> Result<()> {
-    let adopted = plan.adopted();
-    let Some(newest) = adopted.last().map(|e| e.version.as_str()) else {
-        return Ok(());
-    };
-    let adopting: HashSet<&str> = adopted.iter().map(|e| e.version.as_str()).collect();
-    let replayed = replayable(
-        catalog
-            .entries()
-            .iter()
-            .filter(|e| e.version.as_str() <= newest)
-            .filter(|e| state.is_applied(&e.version) || adopting.contains(e.version.as_str())),
-    );
-    let sqls: Vec<&str> = replayed.iter().map(String::as_str).collect();
-    let differences: Vec<String> = drift::compare(conn, &sqls, drift::Scope::Tables)?
-        .into_iter()
-        .filter(|d| !(d.change == drift::Change::Extra && d.object.starts_with("index ")))
-        .map(|d| d.to_string())
-        .collect();
-    if differences.is_empty() {
-        return Ok(());
-    }
-    Err(Error::AdoptionMismatch {
-        versions: adopted
-            .iter()
-            .map(|e| e.version.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-        differences: differences.join("; "),
-    })
-}
-
-/// The up.sql of `entries` as the drift check replays them: inside its
-/// transaction, so without CONCURRENTLY (the objects are the same).
-fn replayable<'e>(entries: impl Iterator<Item = &'e Entry>) -> Vec<String> {
-    entries
-        .map(|e| {
-            if e.in_transaction {
-                e.up_sql.clone()
-            } else {
-                sqltext::without_concurrently(&e.up_sql)
-            }
-        })
-        .collect()
+    drift::refuse(&differences, args.strict)
 }
 
 /// `adopt --baseline VERSION`: a schema without history is checked against
@@ -449,13 +326,13 @@ fn adopt(conn: &mut Conn, ctx: &Context<'_>, args: &AdoptArgs) -> Result<()> {
     if args.dry_run {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
-        check_adoption(conn, &ctx.catalog, &state, &plan)?;
+        drift::check_adoption(conn, &ctx.catalog, &state, &plan)?;
         return print(&report::plan_text(&plan, &ctx.target));
     }
     lock::with_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
-        check_adoption(conn, &ctx.catalog, &state, &plan)?;
+        drift::check_adoption(conn, &ctx.catalog, &state, &plan)?;
         apply_plan(conn, ctx, &state, &plan, None, args.format, false)
     })
 }
@@ -681,26 +558,14 @@ fn status(conn: &mut Conn, ctx: &Context<'_>, args: &StatusArgs) -> Result<()> {
     };
     print(&text)?;
     if args.verify {
-        let differences = schema_drift(conn, &ctx.catalog, &state)?;
+        let differences = drift::of_applied(conn, &ctx.catalog, &state)?;
         if args.format == Format::Table {
             print(&report::drift_text(&differences))?;
         }
-        refuse_drift(&differences, false)?;
+        drift::refuse(&differences, false)?;
     }
     if args.check {
-        plan::check_integrity(&ctx.catalog, &state, false, &HashSet::new())?;
-        let pending: Vec<&str> = rows
-            .iter()
-            // Whatever the history says: only `applied` lets a required one pass.
-            .filter(|r| r.optional == Some(false) && r.state != State::Applied)
-            .map(|r| r.version.as_str())
-            .collect();
-        if !pending.is_empty() {
-            return Err(Error::PendingRequired {
-                count: pending.len(),
-                versions: pending.join(", "),
-            });
-        }
+        plan::check_deployed(&ctx.catalog, &state)?;
     }
     Ok(())
 }

@@ -186,6 +186,10 @@ pub struct Options {
     pub skip_optional: bool,
     /// Stop after this version.
     pub to: Option<String>,
+    /// Run although the database has versions the catalog does not contain.
+    pub allow_unknown: bool,
+    /// Every step in one transaction.
+    pub single_transaction: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -297,6 +301,56 @@ impl Plan<'_> {
             .map(|p| (p.entry.version.as_str(), p.step))
             .collect()
     }
+}
+
+/// A schema with the migrations' tables but no history at all: running
+/// 001 on it would fail half-way or, worse, half-succeed.
+pub fn check_unrecorded_schema(catalog: &Catalog, state: &DbState) -> Result<()> {
+    if state.unrecorded_tables.is_empty() {
+        return Ok(());
+    }
+    Err(Error::UnrecordedSchema {
+        tables: state.unrecorded_tables.join(", "),
+        newest: catalog.newest_version().unwrap_or("001").to_string(),
+    })
+}
+
+/// `run` and `force`: [`plan`] and every check a run makes before anything
+/// changes (history, integrity, dependencies, transaction control). A force
+/// may re-run a modified or failed migration: that is what it is for.
+pub fn plan_run<'c>(catalog: &'c Catalog, db: &DbState, options: &Options) -> Result<Plan<'c>> {
+    check_unrecorded_schema(catalog, db)?;
+    let plan = plan(catalog, db, options)?;
+    let forced: HashSet<&str> = plan
+        .steps
+        .iter()
+        .filter(|p| matches!(p.step, Step::Force { .. }))
+        .map(|p| p.entry.version.as_str())
+        .collect();
+    check_integrity(catalog, db, options.allow_unknown, &forced)?;
+    check_runnable(&plan)?;
+    if options.single_transaction {
+        check_single_transaction(&plan)?;
+    }
+    Ok(plan)
+}
+
+/// `status --check`, the deploy gate: the integrity checks pass and every
+/// required migration is `applied` (whatever the history says otherwise).
+pub fn check_deployed(catalog: &Catalog, db: &DbState) -> Result<()> {
+    check_integrity(catalog, db, false, &HashSet::new())?;
+    let pending: Vec<String> = status(catalog, db)
+        .into_iter()
+        .filter(|r| r.optional == Some(false) && r.state != State::Applied)
+        .map(|r| r.version)
+        .collect();
+    if pending.is_empty() {
+        return Ok(());
+    }
+    Err(Error::PendingRequired {
+        count: pending.len(),
+        versions: pending.join(", "),
+    })
 }
 
 /// Resolves a version argument against the catalog.
@@ -706,6 +760,8 @@ mod tests {
             force,
             skip_optional,
             to: to.map(str::to_string),
+            allow_unknown: false,
+            single_transaction: false,
         }
     }
 
@@ -910,6 +966,64 @@ mod tests {
         assert!(repair(&clean, Some("042")).unwrap_err().contains("042"));
         let plan = plan_repair(&c, &failed, None).unwrap();
         assert!(plan.writes_history() && !plan.changes_schema());
+    }
+
+    #[test]
+    fn a_run_plan_refuses_what_a_run_must_not_do() {
+        let c = catalog();
+        let run = |state: &DbState, force: bool| {
+            plan_run(&c, state, &options(force, false, None)).map(|p| outline(&p))
+        };
+        // Tables of the migrations with no history at all: never run 001 on them.
+        let mut restored = applied(&c, &[]);
+        restored.unrecorded_tables = vec!["users".to_string()];
+        assert!(matches!(
+            run(&restored, false),
+            Err(Error::UnrecordedSchema { .. })
+        ));
+        // A changed up.sql stops a run, not a force (that is what it is for).
+        let mut changed = applied(&c, &["001", "002"]);
+        changed.history[1].checksum = Some("0".repeat(64));
+        let changed = DbState::new(changed.applied, changed.history, BTreeMap::new());
+        assert!(matches!(run(&changed, false), Err(Error::Modified { .. })));
+        assert_eq!(
+            run(&changed, true).unwrap()[..2],
+            [
+                "001 Force { recorded: true }",
+                "002 Force { recorded: true }"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_deploy_gate_wants_every_required_migration_applied() {
+        let c = catalog();
+        let skip = |done: &[&str], skipped: &[&str]| {
+            let state = applied(&c, done);
+            let mut log = state.history.clone();
+            log.extend(skipped.iter().map(|v| row(&c, v, Action::Skip, true)));
+            DbState::new(state.applied.clone(), log, BTreeMap::new())
+        };
+        let pending = |state: &DbState| match check_deployed(&c, state) {
+            Ok(()) => String::new(),
+            Err(Error::PendingRequired { versions, .. }) => versions,
+            Err(other) => panic!("{other}"),
+        };
+        // (applied, skipped by --skip-optional, required ones not applied)
+        let cases: [(&[&str], &[&str], &str); 4] = [
+            (&["001", "002", "003", "004", "005"], &[], ""),
+            (&["001", "002"], &["003", "004", "005"], ""),
+            (&["001"], &[], "002"),
+            // A skip recorded for a required migration excuses nothing.
+            (&["001"], &["002"], "002"),
+        ];
+        for (done, skipped, expected) in cases {
+            assert_eq!(
+                pending(&skip(done, skipped)),
+                expected,
+                "{done:?} {skipped:?}"
+            );
+        }
     }
 
     #[test]

@@ -21,8 +21,11 @@ use crate::engine;
 use crate::error::{Error, Result, db_message};
 use crate::sqltext;
 
+mod applied;
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
+
+pub(crate) use applied::{check_adoption, of_applied, refuse};
 
 /// What kind of difference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
