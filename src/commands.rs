@@ -505,8 +505,8 @@ fn confirm_data_loss(ctx: &Context<'_>, plan: &Plan<'_>, args: &RevertArgs) -> R
 /// dry run and JSON events too).
 fn repair(conn: &mut Conn, ctx: &Context<'_>, args: &RepairArgs) -> Result<()> {
     let version = args.version.as_deref();
-    let nothing = |state: &DbState| -> Result<()> {
-        match (args.format, version) {
+    let nothing = |state: &DbState, format: Output| -> Result<()> {
+        match (format, version) {
             // A log collector still gets its (empty) summary.
             (Output::Json, _) => reporter(ctx, Output::Json)
                 .event(Event::Summary(&Summary::default()))
@@ -526,8 +526,9 @@ fn repair(conn: &mut Conn, ctx: &Context<'_>, args: &RepairArgs) -> Result<()> {
     if args.dry_run {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan::plan_repair(&ctx.catalog, &state, version)?;
+        // A dry run prints text, as every command's does.
         if plan.steps.is_empty() {
-            return nothing(&state);
+            return nothing(&state, Output::Text);
         }
         return print(&report::plan_text(&plan, &ctx.target));
     }
@@ -535,7 +536,7 @@ fn repair(conn: &mut Conn, ctx: &Context<'_>, args: &RepairArgs) -> Result<()> {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan::plan_repair(&ctx.catalog, &state, version)?;
         if plan.steps.is_empty() {
-            return nothing(&state);
+            return nothing(&state, args.format);
         }
         apply_plan(conn, ctx, &state, &plan, None, args.format, false)
     })

@@ -5,7 +5,8 @@
 //! `<database>.lock` beside the file plays that part (released by the
 //! kernel when the process ends, however it ends), and each migration's
 //! transaction still begins IMMEDIATE and re-checks Diesel's record, for
-//! writers that are not us (`diesel migration run`).
+//! writers that are not us (`diesel migration run`). Both mechanisms live
+//! here; each backend's [`crate::engine`] picks its own.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};

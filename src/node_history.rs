@@ -202,7 +202,7 @@ pub fn read_rows(conn: &mut AnyConnection) -> Result<BTreeMap<String, NodeRow>> 
 }
 
 /// The upsert the Node runner does on every (re-)run, for the columns the
-/// table has. Parameters, numbered `p(n)`: 1 version, 2 title,
+/// table has. Parameters, in the dialect's placeholder style: 1 version, 2 title,
 /// 3 description, 4 success, 5 error message, 6 execution time (ms),
 /// 7 OS user. Only a `counted` outcome bumps the Node runner's re-run
 /// counter: the "started" row written before a migration that runs outside
@@ -216,8 +216,9 @@ pub fn upsert_sql(columns: Columns, dialect: &Dialect, counted: bool) -> String 
     )
 }
 
-/// [`upsert_sql`] for every row of `source` at once (PostgreSQL, counted
-/// outcomes), `p(n)` naming the source's columns.
+/// [`upsert_sql`] for every row of `source` at once (counted outcomes;
+/// PostgreSQL's one-statement write uses it), `p(n)` naming the source's
+/// column that stands for parameter n.
 pub fn upsert_rows_sql(
     columns: Columns,
     dialect: &Dialect,

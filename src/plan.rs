@@ -241,12 +241,7 @@ impl Step {
             Step::Force { .. } => "re-run (force)",
             Step::Revert => "reverted",
             Step::Adopt { .. } => "adopted",
-            Step::Repair { modified: true, .. } => {
-                "accepted its current up.sql (new checksum recorded)"
-            }
-            Step::Repair {
-                modified: false, ..
-            } => "marked as applied",
+            Step::Repair { .. } => "repaired",
             _ => "applied",
         }
     }
@@ -259,6 +254,13 @@ impl Step {
     /// Whether the step runs no SQL and only writes records.
     pub fn records_only(self) -> bool {
         matches!(self, Step::Adopt { .. } | Step::Repair { .. })
+    }
+
+    /// Whether the step runs in a transaction of its own: adopting and
+    /// repairing run no SQL, only write records, so they always do (with no
+    /// "started" row).
+    pub fn in_transaction(self, entry: &Entry) -> bool {
+        entry.in_transaction || self.records_only()
     }
 }
 

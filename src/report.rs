@@ -179,9 +179,11 @@ impl<W: Write> Reporter for TextReporter<W> {
                     match step {
                         Step::Force { .. } => "re-running",
                         Step::Revert => "reverting",
+                        Step::Adopt { .. } => "adopting",
+                        Step::Repair { .. } => "repairing",
                         _ => "running",
                     },
-                    if entry.in_transaction {
+                    if step.in_transaction(entry) {
                         ""
                     } else {
                         " (outside a transaction)"
@@ -199,7 +201,10 @@ impl<W: Write> Reporter for TextReporter<W> {
             } => {
                 let text = match step {
                     // Nothing ran: no time to show.
-                    Step::Repair { .. } => format!("Migration {entry}: {}", step.done()),
+                    Step::Repair { modified: true, .. } => format!(
+                        "Migration {entry}: accepted its current up.sql (new checksum recorded)"
+                    ),
+                    Step::Repair { .. } => format!("Migration {entry}: marked as applied"),
                     _ => format!("Migration {entry} {} in {}", step.done(), millis(elapsed)),
                 };
                 self.line("✓", green, &text)
@@ -247,6 +252,9 @@ fn summary_text(s: &Summary) -> String {
     }
     if s.adopted > 0 {
         extra.push_str(&format!("{} adopted, ", s.adopted));
+    }
+    if s.repaired > 0 {
+        extra.push_str(&format!("{} repaired, ", s.repaired));
     }
     format!(
         "Done: {} applied, {extra}{} skipped, {} already applied in {}",

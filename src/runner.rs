@@ -338,7 +338,7 @@ fn run_with_retries(
     context: &RunContext<'_>,
 ) -> std::result::Result<Duration, Failure> {
     let what = format!("migration {entry}");
-    let in_transaction = in_transaction(entry, step);
+    let in_transaction = step.in_transaction(entry);
     with_retries(conn, context, &what, in_transaction, |conn| {
         if in_transaction {
             connection::transaction(conn, |c| run_step(c, entry, step, context))
@@ -346,13 +346,6 @@ fn run_with_retries(
             run_outside_transaction(conn, entry, step, context)
         }
     })
-}
-
-/// Whether a step runs in a transaction of its own. Adopting and repairing
-/// run no SQL, only write records: always one transaction, with no
-/// "started" row.
-fn in_transaction(entry: &Entry, step: Step) -> bool {
-    entry.in_transaction || step.records_only()
 }
 
 /// Retries a transaction that waited too long for a lock: it was rolled
@@ -426,7 +419,7 @@ fn apply<'a>(
         _ => &entry.up_sql,
     };
     run_sql(c, sql)?;
-    if !in_transaction(entry, step) {
+    if !step.in_transaction(entry) {
         let left = leftovers(c, entry);
         if !left.is_empty() {
             return Err(Failure::LeftInvalid(left));
@@ -566,11 +559,15 @@ fn failure_to_error(
     failure: &Failure,
     earlier: Earlier<'_>,
 ) -> Error {
+    if let (Step::Repair { .. }, Failure::Database(e)) = (step, failure) {
+        // A repair only writes records: what failed is the database's write.
+        return Error::from_db("recording the repair", e);
+    }
     let mut message = failure.message();
     if let Some(busy) = engine::of(conn).busy(&message) {
         return busy;
     }
-    let in_transaction = in_transaction(entry, step);
+    let in_transaction = step.in_transaction(entry);
     if !in_transaction && !matches!(failure, Failure::LeftInvalid(_)) {
         let left = leftovers(conn, entry);
         if !left.is_empty() {

@@ -126,9 +126,7 @@ pub(crate) trait Engine {
         node: node_history::Columns,
         steps: &[(Record<'_>, DieselChange, NodeChange)],
     ) -> QueryResult<()> {
-        steps
-            .iter()
-            .try_for_each(|(rec, diesel, n)| self.write(node, rec, *diesel, *n))
+        write_each(self, node, steps)
     }
 
     /// Replays `up_sqls` where nothing can leak: (what they create, what
@@ -138,6 +136,18 @@ pub(crate) trait Engine {
     fn invalid_indexes(&mut self) -> Vec<String>;
     /// Writes a backup of the database to `path`.
     fn backup(&mut self, target: &Target, path: &Path, lock_timeout: Duration) -> Result<()>;
+}
+
+/// Writes each step's records with its own statements (the default
+/// [`Engine::write_all`], and PostgreSQL's when one statement cannot hold them).
+pub(crate) fn write_each<E: Engine + ?Sized>(
+    engine: &mut E,
+    node: node_history::Columns,
+    steps: &[(Record<'_>, DieselChange, NodeChange)],
+) -> QueryResult<()> {
+    steps
+        .iter()
+        .try_for_each(|(rec, diesel, n)| engine.write(node, rec, *diesel, *n))
 }
 
 /// The engine of the connection's backend.

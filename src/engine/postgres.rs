@@ -244,9 +244,7 @@ impl Engine for PgConnection {
         let one_statement =
             versions.len() == steps.len() && steps.iter().all(|(.., n)| *n != NodeChange::Started);
         if !one_statement {
-            return steps
-                .iter()
-                .try_for_each(|(rec, diesel, n)| self.write(node, rec, *diesel, *n));
+            return super::write_each(self, node, steps);
         }
         if steps.is_empty() {
             return Ok(());

@@ -280,4 +280,37 @@ fn repair_reports_json_events_like_every_other_command() {
     again.assert_code(0);
     let summary: serde_json::Value = serde_json::from_str(again.stdout.trim()).unwrap();
     assert_eq!(summary["repaired"], 0);
+    // A dry run prints text whatever the format, as every command's does.
+    let dry = migrate(&db.url(), &["repair", "--dry-run", "--format", "json"]);
+    dry.assert_code(0);
+    assert_eq!(
+        dry.stdout.trim(),
+        "Nothing to repair: every migration matches the database."
+    );
+}
+
+#[test]
+fn a_repair_that_cannot_be_recorded_is_a_database_error_and_changes_nothing() {
+    let db = SqliteDb::new();
+    migrate(&db.url(), &[]).assert_code(0);
+    db.execute("UPDATE bxm_migration_actions SET checksum = 'x' WHERE version = '002'");
+    db.execute(
+        "CREATE TRIGGER no_repairs BEFORE INSERT ON bxm_migration_actions \
+         WHEN NEW.action = 'repair' BEGIN SELECT RAISE(ABORT, 'repairs refused here'); END",
+    );
+    let out = migrate(&db.url(), &["repair"]);
+    // The database refused the write: not a migration that failed (5).
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("recording the repair") && out.stderr.contains("repairs refused here"),
+        "{}",
+        out.all()
+    );
+    assert_eq!(
+        db.strings(
+            "SELECT version || ' ' || checksum AS v FROM bxm_migration_actions \
+             WHERE version = '002' ORDER BY id"
+        ),
+        ["002 x"]
+    );
 }

@@ -75,7 +75,24 @@ fn redo_reverts_the_newest_then_applies_it_again() {
 #[test]
 fn revert_down_to_a_version_then_all_then_run_again() {
     let db = migrated();
-    migrate(&db.url, &["revert", "002", "--yes"]).assert_code(0);
+    // A gap (004 already reverted) is stepped over, not reverted twice.
+    migrate(&db.url, &["revert", "004", "--only", "--yes"]).assert_code(0);
+    let out = migrate(&db.url, &["revert", "002", "--yes"]);
+    out.assert_code(0);
+    let reverted: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("Migration ") && l.contains(" reverted in "))
+        .collect();
+    assert_eq!(reverted.len(), 3, "{}", out.stdout);
+    assert!(
+        ["005", "003", "002"]
+            .iter()
+            .zip(&reverted)
+            .all(|(v, line)| line.contains(&format!("Migration {v} "))),
+        "{}",
+        out.stdout
+    );
     assert_eq!(
         db.strings("SELECT version::text AS v FROM __diesel_schema_migrations ORDER BY 1"),
         ["001"]
