@@ -20,7 +20,7 @@ pub const EXIT_CODES: [(&str, &str); 10] = [
     ("0", "success"),
     (
         "1",
-        "unexpected error, or a backup that could not be written (the database is untouched)",
+        "unexpected error, a record `adopt` or `repair` could not write (that migration stays as it was), or a backup that could not be written (the database is untouched)",
     ),
     (
         "2",

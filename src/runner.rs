@@ -559,9 +559,14 @@ fn failure_to_error(
     failure: &Failure,
     earlier: Earlier<'_>,
 ) -> Error {
-    if let (Step::Repair { .. }, Failure::Database(e)) = (step, failure) {
-        // A repair only writes records: what failed is the database's write.
-        return Error::from_db("recording the repair", e);
+    if let (true, Failure::Database(e)) = (step.records_only(), failure) {
+        // Adopting and repairing only write records: no migration failed,
+        // the database refused the write.
+        let doing = match step {
+            Step::Adopt { .. } => "recording the adoption",
+            _ => "recording the repair",
+        };
+        return Error::from_db(doing, e);
     }
     let mut message = failure.message();
     if let Some(busy) = engine::of(conn).busy(&message) {

@@ -410,6 +410,35 @@ fn sqlite_a_schema_without_history_is_adopted_with_a_baseline() {
     migrate(&lite.url(), &["status", "--check"]).assert_code(0);
 }
 
+#[test]
+fn an_adoption_that_cannot_be_recorded_is_a_database_error_and_records_nothing() {
+    let lite = SqliteDb::new();
+    migrate(&lite.url(), &[]).assert_code(0);
+    // The schema and empty tracking tables, whose log refuses an adoption.
+    lite.execute(
+        "DELETE FROM bxm_migration_actions; DELETE FROM __diesel_schema_migrations; \
+         DELETE FROM migrations; \
+         CREATE TRIGGER no_adoptions BEFORE INSERT ON bxm_migration_actions \
+         WHEN NEW.action = 'adopt' BEGIN SELECT RAISE(ABORT, 'adoptions refused here'); END;",
+    );
+    let out = migrate(&lite.url(), &["adopt", "--baseline", "005"]);
+    // Not a migration that failed (5): nothing ran, a write was refused.
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("recording the adoption")
+            && out.stderr.contains("adoptions refused here"),
+        "{}",
+        out.all()
+    );
+    assert_eq!(
+        lite.strings(
+            "SELECT count(*) || ' ' || (SELECT count(*) FROM __diesel_schema_migrations) \
+             || ' ' || (SELECT count(*) FROM migrations) AS v FROM bxm_migration_actions"
+        ),
+        ["0 0 0"]
+    );
+}
+
 /// A later Node release's table: executed_by, checksum (the version id),
 /// version (a re-run counter) and its two indexes. We write executed_by and
 /// version with their meanings and keep our SHA-256 out of checksum.
