@@ -9,27 +9,60 @@
 
 use std::fs::{DirBuilder, File, OpenOptions, Permissions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use diesel::prelude::*;
+use diesel::sql_types::Text;
 use sha2::{Digest, Sha256};
 
-use crate::config::Target;
-use crate::connection::{Conn, TextValue};
-use crate::engine;
+use crate::config::{ByBackend, Target};
+use crate::connection::Conn;
+use crate::engine::{self, AnyConnection, TextValue};
 use crate::error::{Error, Result};
+use crate::records::Backup;
 use crate::signals;
 
-/// A complete backup, as the history records it.
-#[derive(Debug)]
-pub struct Backup {
-    pub path: PathBuf,
-    pub bytes: u64,
-    /// SHA-256 of the file, lowercase hex.
-    pub sha256: String,
+/// How each backend is backed up.
+struct Way {
+    /// A backup's file name before its extension, as one row (value).
+    stem: &'static str,
+    extension: &'static str,
+    /// The command that backs the target up by hand.
+    hint: fn(&Target) -> String,
+    /// Writes the backup into the (empty, private) file at the path.
+    write: fn(&mut AnyConnection, &Target, &Path, Duration) -> Result<()>,
 }
+
+static WAY: ByBackend<Way> = ByBackend {
+    postgres: Way {
+        stem: "SELECT current_database() || '_' || \
+             to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISSMS\"Z\"') AS value",
+        extension: "dump",
+        hint: |target| {
+            format!(
+                "Back up first: pg_dump --format=custom --file backup_$(date +%Y%m%d_%H%M%S).dump \
+                 \"{}\" (or pass --backup DIR)",
+                target.url_without_password()
+            )
+        },
+        write: |_, target, path, lock_timeout| pg_dump(target, path, lock_timeout),
+    },
+    sqlite: Way {
+        stem: "SELECT 'buildxpert_' || replace(strftime('%Y%m%dT%H%M%fZ', 'now'), '.', '') \
+             AS value",
+        extension: "sqlite3",
+        hint: |target| {
+            format!(
+                "Back up first: sqlite3 {} \".backup backup_$(date +%Y%m%d_%H%M%S).sqlite3\" (or pass \
+                 --backup DIR)",
+                target.connect_url
+            )
+        },
+        write: |conn, _, path, _| vacuum_into(conn, path),
+    },
+};
 
 /// Writes the backup into `dir` (created if missing) and returns it.
 /// `lock_timeout` bounds how long `pg_dump` waits for each table's lock, as
@@ -59,12 +92,11 @@ pub fn take(
     create_private_file(&partial)
         .map_err(|e| Error::Backup(format!("cannot create {}: {e}", partial.display())))?;
     signals::remove_on_interrupt(Some(&partial));
-    let written = engine::of(conn)
-        .backup(target, &partial, lock_timeout)
-        .and_then(|()| {
-            complete(&partial, &path)
-                .map_err(|e| Error::Backup(format!("cannot complete {}: {e}", path.display())))
-        });
+    let way = WAY.get(target.backend);
+    let written = (way.write)(conn, target, &partial, lock_timeout).and_then(|()| {
+        complete(&partial, &path)
+            .map_err(|e| Error::Backup(format!("cannot complete {}: {e}", path.display())))
+    });
     signals::remove_on_interrupt(None);
     if written.is_err() {
         let _ = std::fs::remove_file(&partial);
@@ -79,16 +111,12 @@ pub fn take(
 /// `DATABASE_TIMESTAMP.dump` (PostgreSQL) or `buildxpert_TIMESTAMP.sqlite3`,
 /// the time in UTC to the millisecond.
 fn file_name(conn: &mut Conn) -> Result<String> {
-    let dialect = engine::of(conn).dialect();
-    let stamp = diesel::sql_query(dialect.backup_stem)
+    let way = WAY.get(engine::backend(conn));
+    let stamp = diesel::sql_query(way.stem)
         .get_result::<TextValue>(&mut **conn)
         .map_err(|e| Error::from_db("naming the backup", &e))?
         .value;
-    Ok(format!(
-        "{}.{}",
-        safe_stem(&stamp),
-        dialect.backup_extension
-    ))
+    Ok(format!("{}.{}", safe_stem(&stamp), way.extension))
 }
 
 /// A database name may hold any character, `/` and `..` included: only
@@ -156,8 +184,17 @@ fn publish(partial: &Path, path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// SQLite's own copy of the database into `path`.
+fn vacuum_into(conn: &mut AnyConnection, path: &Path) -> Result<()> {
+    diesel::sql_query("VACUUM INTO ?")
+        .bind::<Text, _>(path.to_string_lossy())
+        .execute(conn)
+        .map(drop)
+        .map_err(|e| Error::Backup(format!("VACUUM INTO {} failed: {e}", path.display())))
+}
+
 /// `pg_dump --format=custom` of the target into `path`.
-pub(crate) fn pg_dump(target: &Target, path: &Path, lock_timeout: Duration) -> Result<()> {
+fn pg_dump(target: &Target, path: &Path, lock_timeout: Duration) -> Result<()> {
     let mut command = Command::new("pg_dump");
     command
         .args(["--format=custom", "--no-password", "--file"])
@@ -212,7 +249,7 @@ fn explain(stderr: &str) -> String {
 
 /// The line printed before data-destroying commands run without `--backup`.
 pub fn recommendation(target: &Target) -> String {
-    (engine::dialect(target.backend).backup_hint)(target)
+    (WAY.get(target.backend).hint)(target)
 }
 
 #[cfg(test)]

@@ -12,10 +12,9 @@ use include_dir::{Dir, include_dir};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::config::Backend;
-use crate::connection::Db;
+use crate::config::{Backend, ByBackend};
 use crate::directory::DirSource;
-use crate::engine;
+use crate::engine::Db;
 use crate::error::{Error, Result};
 
 /// What runs: Diesel's embedded sets, one per backend.
@@ -26,7 +25,13 @@ pub static SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations
 /// (Diesel's embedded migrations do not expose their SQL).
 pub(crate) static POSTGRES_SQL: Dir<'static> =
     include_dir!("$CARGO_MANIFEST_DIR/migrations/postgres");
-pub(crate) static SQLITE_SQL: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/migrations/sqlite");
+static SQLITE_SQL: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/migrations/sqlite");
+
+/// Each backend's embedded set and its files.
+static EMBEDDED: ByBackend<(&EmbeddedMigrations, &Dir<'static>)> = ByBackend {
+    postgres: (&POSTGRES_MIGRATIONS, &POSTGRES_SQL),
+    sqlite: (&SQLITE_MIGRATIONS, &SQLITE_SQL),
+};
 
 /// The declarations shared by both sets.
 pub(crate) const BUILDXPERT_MANIFEST: &str = include_str!("../migrations/manifest.toml");
@@ -74,6 +79,12 @@ impl SqlText for Dir<'static> {
     }
 }
 
+impl SqlText for DirSource {
+    fn sql(&self, migration_dir: &str, file: &str) -> Option<String> {
+        self.text(migration_dir, file)
+    }
+}
+
 /// One migration, with everything the planner, runner and reports need.
 pub struct Entry {
     /// Diesel's version: the directory name up to the first `_` ("001").
@@ -111,8 +122,8 @@ impl Catalog {
     /// The BuildXpert set compiled into this binary for `backend`.
     pub fn embedded(backend: Backend) -> Result<Catalog> {
         let manifest = Manifest::parse(BUILDXPERT_MANIFEST)?;
-        let dialect = engine::dialect(backend);
-        Self::load(dialect.embedded, dialect.embedded_sql, &manifest)
+        let (migrations, files) = EMBEDDED.get(backend);
+        Self::load(*migrations, *files, &manifest)
     }
 
     /// A migrations directory on disk (Diesel's layout); declarations come

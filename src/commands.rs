@@ -1,5 +1,6 @@
 //! Each subcommand: resolve the database, load the catalog, connect, then
 //! (under the migration lock) plan and run, revert, repair, or report status.
+//! Only connects the modules below; `lib.rs` picks the subcommand.
 
 use std::collections::HashSet;
 use std::io::{BufRead, IsTerminal, Write, stderr, stdin, stdout};
@@ -8,72 +9,40 @@ use std::time::Duration;
 
 use crate::backup;
 use crate::catalog::Catalog;
-use crate::cli::{
-    AdoptArgs, ApplyArgs, Cli, Command, FleetCommand, Format, MAX_SECONDS, Output, RepairArgs,
-    RevertArgs, RunArgs, StatusArgs, VerifyArgs,
-};
-use crate::config::{self, Backend, Environment, Target, UrlSource};
-use crate::connection::{self, Conn, Settings};
+use crate::config::{self, Backend, Environment, Settings, Target, UrlSource};
+use crate::connection::{self, Conn};
 use crate::drift;
 use crate::error::{Error, Result};
-use crate::fleet;
 use crate::history::{self, DbState};
 use crate::lock;
+use crate::options::{
+    AdoptArgs, ApplyArgs, Format, GlobalArgs, MAX_SECONDS, Output, RepairArgs, RevertArgs,
+    StatusArgs, VerifyArgs,
+};
+use crate::output::{self, note};
 use crate::plan::{self, Options, Plan, RevertScope, Step};
 use crate::report::{self, Event, JsonReporter, Look, Reporter, Summary, TextReporter};
 use crate::runner::{self, RunContext};
-use crate::signals;
-
-/// Sets up logging: `RUST_LOG` wins; otherwise `--verbose` shows debug
-/// detail (connection, SQL) and `--quiet` only errors.
-pub fn init_logging(verbose: bool, quiet: bool) {
-    let default = if verbose {
-        "debug"
-    } else if quiet {
-        "error"
-    } else {
-        "warn"
-    };
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(default))
-        .format(|buf, record| {
-            let label = match record.target() {
-                "sql" => "sql".to_string(),
-                _ => record.level().as_str().to_lowercase(),
-            };
-            writeln!(buf, "{label}: {}", record.args())
-        })
-        .init();
-}
 
 /// What every command needs besides the connection.
 struct Context<'a> {
     target: Target,
     catalog: Catalog,
-    cli: &'a Cli,
+    global: &'a GlobalArgs,
     settings: Settings,
     production: bool,
 }
 
-/// Runs the command the user asked for.
-pub fn execute(cli: &Cli) -> Result<()> {
-    if cli.command.is_some() && cli.run != RunArgs::default() {
-        return Err(Error::Usage(
-            "run options go after the subcommand (e.g. `run --skip-optional`)".to_string(),
-        ));
-    }
-    if let Some(Command::Completions { shell }) = &cli.command {
-        let mut command = <Cli as clap::CommandFactory>::command();
-        // Generated whole, then written: clap_complete panics on a failed write.
-        let mut script = Vec::new();
-        clap_complete::generate(*shell, &mut command, "buildxpert-migrate", &mut script);
-        return Ok(report::to_stdout(&script)?);
-    }
-    signals::exit_on_interrupt()?;
-    if let Some(Command::Fleet(command)) = &cli.command {
-        // The runs' shared flags are checked once here, not by every run.
-        settings(cli)?;
-        return fleet::execute(cli, command);
-    }
+/// Resolves the database and the migrations, connects and checks the
+/// session: what every command does first. `version` is the command's
+/// version argument (checked against the catalog before connecting, so a
+/// typo changes nothing anywhere); `read_only` commands must not change
+/// anything, not even create a SQLite file.
+fn open<'a>(
+    global: &'a GlobalArgs,
+    version: Option<&str>,
+    read_only: bool,
+) -> Result<(Context<'a>, Conn)> {
     // Only needed to look for config.env / .env and the default file: a
     // deleted working directory must not block an explicit URL.
     let dir = std::env::current_dir();
@@ -83,25 +52,25 @@ pub fn execute(cli: &Cli) -> Result<()> {
         dir: dir.as_deref().map_err(|e| e.to_string()),
     };
     let target = config::resolve(
-        cli.global.database_url.as_deref(),
-        cli.global.database_url_file.as_deref(),
+        global.database_url.as_deref(),
+        global.database_url_file.as_deref(),
         &env,
     )?;
-    if !cli.global.quiet {
+    if !global.quiet {
         for warning in config::secret_warnings(&target) {
-            report::note(&warning);
+            note(&warning);
         }
     }
-    if target.source == UrlSource::Default && !cli.global.quiet {
-        report::note(&format!(
+    if target.source == UrlSource::Default && !global.quiet {
+        note(&format!(
             "No database configured: migrating the local SQLite file {}. To migrate PostgreSQL, \
              set DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/DATABASE (environment, \
              config.env or --database-url).",
             target.connect_url
         ));
     }
-    let catalog = catalog_for(cli, target.backend)?;
-    if read_only(cli)
+    let catalog = catalog_for(global, target.backend, version)?;
+    if read_only
         && let Some(file) = target.sqlite_file()
         && !file.exists()
     {
@@ -115,9 +84,9 @@ pub fn execute(cli: &Cli) -> Result<()> {
                 .to_string(),
         });
     }
-    let settings = settings(cli)?;
+    let settings = settings(global)?;
     let mut conn = connection::connect(&target, &settings)?;
-    check_encryption(&mut conn, &target, cli, env.production())?;
+    check_encryption(&mut conn, &target, global, env.production())?;
     if log::log_enabled!(log::Level::Debug) {
         log::debug!(
             "connected to {} (from {})",
@@ -128,77 +97,40 @@ pub fn execute(cli: &Cli) -> Result<()> {
     let ctx = Context {
         target,
         catalog,
-        cli,
+        global,
         settings,
         production: env.production(),
     };
-    match &cli.command {
-        None => run(&mut conn, &ctx, &cli.run.apply, cli.run.force),
-        Some(Command::Run(args)) => run(&mut conn, &ctx, &args.apply, args.force),
-        Some(Command::Force(args)) => run(&mut conn, &ctx, args, true),
-        Some(Command::Revert(args)) => revert(&mut conn, &ctx, args, false),
-        Some(Command::Redo(args)) => revert(&mut conn, &ctx, args, true),
-        Some(Command::Repair(args)) => repair(&mut conn, &ctx, args),
-        Some(Command::Adopt(args)) => adopt(&mut conn, &ctx, args),
-        Some(Command::Verify(args)) => verify(&mut conn, &ctx, args),
-        Some(Command::Status(args)) => status(&mut conn, &ctx, args),
-        Some(Command::Fleet(_) | Command::Completions { .. }) => {
-            unreachable!("fleet and completions are handled before connecting")
-        }
-    }
+    Ok((ctx, conn))
 }
 
-/// The migrations for `backend` (or `--migration-dir`'s), with the version
-/// arguments checked against them.
-pub(crate) fn catalog_for(cli: &Cli, backend: Backend) -> Result<Catalog> {
-    let catalog = match &cli.global.migration_dir {
+/// The migrations for `backend` (or `--migration-dir`'s), with the
+/// `version` argument checked against them.
+pub(crate) fn catalog_for(
+    global: &GlobalArgs,
+    backend: Backend,
+    version: Option<&str>,
+) -> Result<Catalog> {
+    let catalog = match &global.migration_dir {
         Some(dir) => Catalog::from_dir(dir)?,
         None => Catalog::embedded(backend)?,
     };
-    check_versions(cli, &catalog)?;
+    if let Some(version) = version {
+        plan::known_version(&catalog, version)?;
+    }
     Ok(catalog)
-}
-
-/// Version arguments must name a migration of this binary; checked before
-/// connecting, so a typo changes nothing anywhere.
-fn check_versions(cli: &Cli, catalog: &Catalog) -> Result<()> {
-    let version = match &cli.command {
-        None => cli.run.apply.to.as_deref(),
-        Some(Command::Run(args)) => args.apply.to.as_deref(),
-        Some(Command::Force(args)) => args.to.as_deref(),
-        Some(Command::Revert(args) | Command::Redo(args)) => args.version.as_deref(),
-        Some(Command::Repair(args)) => args.version.as_deref(),
-        Some(Command::Adopt(args)) => Some(args.baseline.as_str()),
-        Some(Command::Fleet(FleetCommand::Run(args))) => args.run.apply.to.as_deref(),
-        Some(Command::Fleet(_)) => None,
-        Some(Command::Verify(_)) => None,
-        Some(Command::Status(_) | Command::Completions { .. }) => None,
-    };
-    match version {
-        Some(version) => plan::known_version(catalog, version).map(drop),
-        None => Ok(()),
-    }
-}
-
-/// Commands that only read: they must not change anything, not even create a file.
-fn read_only(cli: &Cli) -> bool {
-    match &cli.command {
-        None => cli.run.apply.dry_run,
-        Some(Command::Run(args)) => args.apply.dry_run,
-        Some(Command::Force(args)) => args.dry_run,
-        Some(Command::Revert(args) | Command::Redo(args)) => args.dry_run,
-        Some(Command::Adopt(args)) => args.dry_run,
-        Some(Command::Repair(args)) => args.dry_run,
-        Some(Command::Status(_) | Command::Verify(_)) => true,
-        Some(Command::Fleet(_) | Command::Completions { .. }) => false,
-    }
 }
 
 /// Production data should not cross the network in clear text: warn when
 /// it does, or refuse with `--require-tls`. Only then is it asked (one more
 /// round trip).
-fn check_encryption(conn: &mut Conn, target: &Target, cli: &Cli, production: bool) -> Result<()> {
-    let required = cli.global.require_tls;
+fn check_encryption(
+    conn: &mut Conn,
+    target: &Target,
+    global: &GlobalArgs,
+    production: bool,
+) -> Result<()> {
+    let required = global.require_tls;
     if !(required || production) || !connection::in_clear_text(conn)? {
         return Ok(());
     }
@@ -211,8 +143,8 @@ fn check_encryption(conn: &mut Conn, target: &Target, cli: &Cli, production: boo
             hint: format!("--require-tls refuses it: {fix}"),
         });
     }
-    if !cli.global.quiet {
-        report::note(&format!(
+    if !global.quiet {
+        note(&format!(
             "warning: {reason} and BUILDXPERT_ENV=production: {fix}; --require-tls makes this \
              an error"
         ));
@@ -220,7 +152,8 @@ fn check_encryption(conn: &mut Conn, target: &Target, cli: &Cli, production: boo
     Ok(())
 }
 
-fn settings(cli: &Cli) -> Result<Settings> {
+/// The session settings the flags ask for, checked.
+pub(crate) fn settings(global: &GlobalArgs) -> Result<Settings> {
     // The databases count whole milliseconds and read 0 as "no limit": a
     // shorter non-zero value would silently turn the limit off.
     let seconds = |value: f64, flag: &str| {
@@ -236,18 +169,20 @@ fn settings(cli: &Cli) -> Result<Settings> {
             })
     };
     Ok(Settings {
-        wait: cli.global.wait.map(Duration::from_secs),
-        lock_wait: Duration::from_secs(cli.global.lock_wait),
-        lock_timeout: seconds(cli.global.lock_timeout, "--lock-timeout")?,
-        statement_timeout: cli
-            .global
+        wait: global.wait.map(Duration::from_secs),
+        lock_wait: Duration::from_secs(global.lock_wait),
+        lock_timeout: seconds(global.lock_timeout, "--lock-timeout")?,
+        statement_timeout: global
             .statement_timeout
             .map(|s| seconds(s, "--statement-timeout"))
             .transpose()?,
     })
 }
 
-fn run(conn: &mut Conn, ctx: &Context<'_>, args: &ApplyArgs, force: bool) -> Result<()> {
+/// `run` and `force`: applies what is pending (or re-runs everything).
+pub fn run(global: &GlobalArgs, args: &ApplyArgs, force: bool) -> Result<()> {
+    let (ctx, mut conn) = open(global, args.to.as_deref(), args.dry_run)?;
+    let (ctx, conn) = (&ctx, &mut conn);
     let options = Options {
         force,
         skip_optional: args.skip_optional,
@@ -259,25 +194,26 @@ fn run(conn: &mut Conn, ctx: &Context<'_>, args: &ApplyArgs, force: bool) -> Res
     if args.dry_run {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
-        drift::check_adoption(conn, &ctx.catalog, &state, &plan)?;
+        drift::check_adoption(conn, &ctx.catalog, &state, &plan.adopted())?;
         return print(&report::plan_text(&plan, &ctx.target));
     }
-    if force && args.backup.is_none() && !ctx.cli.global.quiet {
-        report::note(&backup::recommendation(&ctx.target));
+    if force && args.backup.is_none() && !ctx.global.quiet {
+        note(&backup::recommendation(&ctx.target));
     }
     lock::with_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
-        drift::check_adoption(conn, &ctx.catalog, &state, &plan)?;
+        drift::check_adoption(conn, &ctx.catalog, &state, &plan.adopted())?;
+        let applied = plan::applied_entries(&ctx.catalog, &state);
         // `--verify` refuses drift. `force` ends by saying what it restored,
         // when the comparison can be made: a migration that inserts rows
         // the next one rejects cannot be replayed, and must not stop a force.
         let before = if args.verify {
-            let found = drift::of_applied(conn, &ctx.catalog, &state)?;
+            let found = drift::of_applied(conn, &applied)?;
             drift::refuse(&found, false)?;
             found
         } else if force && args.format == Output::Text {
-            drift::of_applied(conn, &ctx.catalog, &state).unwrap_or_else(|e| {
+            drift::of_applied(conn, &applied).unwrap_or_else(|e| {
                 log::info!("not comparing the schema before the force: {e}");
                 Vec::new()
             })
@@ -293,9 +229,10 @@ fn run(conn: &mut Conn, ctx: &Context<'_>, args: &ApplyArgs, force: bool) -> Res
             args.format,
             args.single_transaction,
         )?;
-        if force && !before.is_empty() && !ctx.cli.global.quiet {
+        if force && !before.is_empty() && !ctx.global.quiet {
             let state = history::read_state(conn, &ctx.catalog)?;
-            if let Ok(after) = drift::of_applied(conn, &ctx.catalog, &state) {
+            let applied = plan::applied_entries(&ctx.catalog, &state);
+            if let Ok(after) = drift::of_applied(conn, &applied) {
                 print(&report::restored_text(&before, &after))?;
             }
         }
@@ -304,11 +241,13 @@ fn run(conn: &mut Conn, ctx: &Context<'_>, args: &ApplyArgs, force: bool) -> Res
 }
 
 /// `verify`: reads a consistent state under the lock, compares, reports.
-fn verify(conn: &mut Conn, ctx: &Context<'_>, args: &VerifyArgs) -> Result<()> {
-    let differences = lock::with_read_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
-        let state = history::read_state(conn, &ctx.catalog)?;
-        drift::of_applied(conn, &ctx.catalog, &state)
-    })?;
+pub fn verify(global: &GlobalArgs, args: &VerifyArgs) -> Result<()> {
+    let (ctx, mut conn) = open(global, None, true)?;
+    let differences =
+        lock::with_read_lock(&mut conn, &ctx.target, ctx.settings.lock_wait, |conn| {
+            let state = history::read_state(conn, &ctx.catalog)?;
+            drift::of_applied(conn, &plan::applied_entries(&ctx.catalog, &state))
+        })?;
     print(&match args.format {
         Format::Table => report::drift_text(&differences),
         Format::Json => report::drift_json(&differences),
@@ -318,7 +257,9 @@ fn verify(conn: &mut Conn, ctx: &Context<'_>, args: &VerifyArgs) -> Result<()> {
 
 /// `adopt --baseline VERSION`: a schema without history is checked against
 /// 001…VERSION and recorded as migrated that far.
-fn adopt(conn: &mut Conn, ctx: &Context<'_>, args: &AdoptArgs) -> Result<()> {
+pub fn adopt(global: &GlobalArgs, args: &AdoptArgs) -> Result<()> {
+    let (ctx, mut conn) = open(global, Some(&args.baseline), args.dry_run)?;
+    let (ctx, conn) = (&ctx, &mut conn);
     let plan_for = |state: &DbState| -> Result<Plan<'_>> {
         plan::check_integrity(&ctx.catalog, state, false, &HashSet::new())?;
         plan::plan_baseline(&ctx.catalog, state, &args.baseline)
@@ -326,13 +267,13 @@ fn adopt(conn: &mut Conn, ctx: &Context<'_>, args: &AdoptArgs) -> Result<()> {
     if args.dry_run {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
-        drift::check_adoption(conn, &ctx.catalog, &state, &plan)?;
+        drift::check_adoption(conn, &ctx.catalog, &state, &plan.adopted())?;
         return print(&report::plan_text(&plan, &ctx.target));
     }
     lock::with_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
-        drift::check_adoption(conn, &ctx.catalog, &state, &plan)?;
+        drift::check_adoption(conn, &ctx.catalog, &state, &plan.adopted())?;
         apply_plan(conn, ctx, &state, &plan, None, args.format, false)
     })
 }
@@ -351,8 +292,8 @@ fn apply_plan(
     let backup = match backup_dir {
         Some(dir) if plan.changes_schema() => {
             let backup = backup::take(conn, &ctx.target, dir, ctx.settings.lock_timeout)?;
-            if !ctx.cli.global.quiet {
-                report::note(&format!(
+            if !ctx.global.quiet {
+                note(&format!(
                     "Backup written to {} ({} bytes, SHA-256 {})",
                     backup.path.display(),
                     backup.bytes,
@@ -370,13 +311,13 @@ fn apply_plan(
     } else {
         String::new()
     };
-    let os_user = connection::os_user();
+    let os_user = config::os_user();
     let context = RunContext {
         executed_by: &executed_by,
         os_user: &os_user,
         node_columns: state.node_columns(),
         backup: backup.as_ref(),
-        lock_retries: ctx.cli.global.lock_retries,
+        lock_retries: ctx.global.lock_retries,
         single_transaction,
     };
     runner::execute(conn, plan, &context, reporter(ctx, output).as_mut())?;
@@ -390,12 +331,15 @@ fn reporter(ctx: &Context<'_>, output: Output) -> Box<dyn Reporter> {
         Output::Text => {
             let out = stdout();
             let look = Look::detect(out.is_terminal(), |name| std::env::var_os(name));
-            Box::new(TextReporter::new(out.lock(), ctx.cli.global.quiet, look))
+            Box::new(TextReporter::new(out.lock(), ctx.global.quiet, look))
         }
     }
 }
 
-fn revert(conn: &mut Conn, ctx: &Context<'_>, args: &RevertArgs, redo: bool) -> Result<()> {
+/// `revert` and `redo` (drop data: confirmed first).
+pub fn revert(global: &GlobalArgs, args: &RevertArgs, redo: bool) -> Result<()> {
+    let (ctx, mut conn) = open(global, args.version.as_deref(), args.dry_run)?;
+    let (ctx, conn) = (&ctx, &mut conn);
     let scope = match (&args.version, args.all, args.only) {
         (_, true, _) => RevertScope::All,
         (Some(version), _, true) => RevertScope::Only(version.clone()),
@@ -463,8 +407,8 @@ fn confirm_data_loss(ctx: &Context<'_>, plan: &Plan<'_>, args: &RevertArgs) -> R
         ));
     }
     if args.yes {
-        if args.backup.is_none() && !ctx.cli.global.quiet {
-            report::note(&backup::recommendation(&ctx.target));
+        if args.backup.is_none() && !ctx.global.quiet {
+            note(&backup::recommendation(&ctx.target));
         }
         return Ok(());
     }
@@ -503,7 +447,9 @@ fn confirm_data_loss(ctx: &Context<'_>, plan: &Plan<'_>, args: &RevertArgs) -> R
 /// `repair`: accepts the database as it is for the migrations whose records
 /// disagree with it (planned and run like any other command, so it has a
 /// dry run and JSON events too).
-fn repair(conn: &mut Conn, ctx: &Context<'_>, args: &RepairArgs) -> Result<()> {
+pub fn repair(global: &GlobalArgs, args: &RepairArgs) -> Result<()> {
+    let (ctx, mut conn) = open(global, args.version.as_deref(), args.dry_run)?;
+    let (ctx, conn) = (&ctx, &mut conn);
     let version = args.version.as_deref();
     let nothing = |state: &DbState, format: Output| -> Result<()> {
         match (format, version) {
@@ -542,7 +488,9 @@ fn repair(conn: &mut Conn, ctx: &Context<'_>, args: &RepairArgs) -> Result<()> {
     })
 }
 
-fn status(conn: &mut Conn, ctx: &Context<'_>, args: &StatusArgs) -> Result<()> {
+pub fn status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
+    let (ctx, mut conn) = open(global, None, true)?;
+    let (ctx, conn) = (&ctx, &mut conn);
     if args.backups {
         let backups = history::read_backups(conn)?;
         return print(&match args.format {
@@ -559,7 +507,7 @@ fn status(conn: &mut Conn, ctx: &Context<'_>, args: &StatusArgs) -> Result<()> {
     };
     print(&text)?;
     if args.verify {
-        let differences = drift::of_applied(conn, &ctx.catalog, &state)?;
+        let differences = drift::of_applied(conn, &plan::applied_entries(&ctx.catalog, &state))?;
         if args.format == Format::Table {
             print(&report::drift_text(&differences))?;
         }
@@ -572,6 +520,5 @@ fn status(conn: &mut Conn, ctx: &Context<'_>, args: &StatusArgs) -> Result<()> {
 }
 
 fn print(text: &str) -> Result<()> {
-    report::to_stdout(format!("{text}\n").as_bytes())?;
-    Ok(())
+    Ok(output::print(text)?)
 }

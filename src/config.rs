@@ -9,6 +9,7 @@
 use std::fmt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::conninfo::ConnInfo;
 use crate::error::{Error, Result};
@@ -20,6 +21,45 @@ pub(crate) const DEFAULT_SQLITE_FILE: &str = "buildxpert.sqlite3";
 pub enum Backend {
     Postgres,
     Sqlite,
+}
+
+/// One value per backend, for what differs between them (SQL text, file
+/// names): the module that owns the value keeps both side by side, and
+/// [`ByBackend::get`] is the only place that picks.
+#[derive(Debug)]
+pub(crate) struct ByBackend<T> {
+    pub postgres: T,
+    pub sqlite: T,
+}
+
+impl<T> ByBackend<T> {
+    pub const fn get(&self, backend: Backend) -> &T {
+        match backend {
+            Backend::Postgres => &self.postgres,
+            Backend::Sqlite => &self.sqlite,
+        }
+    }
+}
+
+/// Session settings a run needs.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    /// Keep retrying a failing connection this long (`--wait`).
+    pub wait: Option<Duration>,
+    /// How long to wait for another runner (SQLite: the busy timeout).
+    pub lock_wait: Duration,
+    /// PostgreSQL `lock_timeout` for every statement (`--lock-timeout`).
+    pub lock_timeout: Duration,
+    /// PostgreSQL `statement_timeout` (`--statement-timeout`), off by default.
+    pub statement_timeout: Option<Duration>,
+}
+
+/// The operating-system account running the binary (what the Node.js
+/// runner records as `executed_by`).
+pub(crate) fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".to_string())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,31 +1,19 @@
-//! Getting one connection to the configured database from an r2d2 pool, and
-//! turning the driver's connection failures into errors that say what to fix.
+//! Getting one connection to the configured database from an r2d2 pool,
+//! turning the driver's connection failures into errors that say what to
+//! fix, and the two kinds of transaction everything above runs in.
 
 use std::sync::{Arc, Mutex};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use diesel::connection::{
-    Instrumentation, InstrumentationEvent, SimpleConnection, TransactionManager,
-};
+use diesel::connection::{Instrumentation, InstrumentationEvent, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::{HandleError, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use scheduled_thread_pool::ScheduledThreadPool;
 
-use crate::config::{Backend, Target};
-use crate::engine;
+use crate::config::{Backend, Settings, Target};
+use crate::engine::{self, AnyConnection};
 use crate::error::{Error, Result, db_message};
-
-/// One connection type for both backends (as Vaultwarden does), so the
-/// runner and history code are written once.
-#[derive(diesel::MultiConnection)]
-pub enum AnyConnection {
-    Pg(PgConnection),
-    Sqlite(SqliteConnection),
-}
-
-/// The backend type of [`AnyConnection`]; migrations run against it.
-pub(crate) type Db = <AnyConnection as Connection>::Backend;
 
 pub(crate) type Conn = PooledConnection<Manager>;
 
@@ -79,19 +67,6 @@ impl LastError {
     fn take(&self) -> Option<String> {
         self.0.lock().ok().and_then(|mut slot| slot.take())
     }
-}
-
-/// Session settings a run needs.
-#[derive(Debug, Clone)]
-pub(crate) struct Settings {
-    /// Keep retrying a failing connection this long (`--wait`).
-    pub wait: Option<Duration>,
-    /// How long to wait for another runner (SQLite: the busy timeout).
-    pub lock_wait: Duration,
-    /// PostgreSQL `lock_timeout` for every statement (`--lock-timeout`).
-    pub lock_timeout: Duration,
-    /// PostgreSQL `statement_timeout` (`--statement-timeout`), off by default.
-    pub statement_timeout: Option<Duration>,
 }
 
 /// Connects, retrying with a line per attempt while `--wait` allows, and
@@ -248,13 +223,6 @@ impl Instrumentation for SqlLogger {
     }
 }
 
-/// A one-column text result; queries name the column `value`.
-#[derive(QueryableByName)]
-pub(crate) struct TextValue {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    pub value: String,
-}
-
 /// Whether the session travels the network in clear text.
 pub(crate) fn in_clear_text(conn: &mut Conn) -> Result<bool> {
     engine::of(conn).in_clear_text()
@@ -263,14 +231,6 @@ pub(crate) fn in_clear_text(conn: &mut Conn) -> Result<bool> {
 /// Who the database says we are, for the history's `executed_by`.
 pub(crate) fn current_user(conn: &mut Conn) -> Result<String> {
     engine::of(conn).current_user()
-}
-
-/// The operating-system account running the binary (what the Node.js
-/// runner records as `executed_by`).
-pub(crate) fn os_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".to_string())
 }
 
 /// Where the connection really ended up, for `--verbose` (never the password).

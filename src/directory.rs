@@ -15,8 +15,7 @@ use diesel::migration::{
 };
 use serde::Deserialize;
 
-use crate::catalog::SqlText;
-use crate::connection::Db;
+use crate::engine::Db;
 use crate::error::{Error, Result};
 
 /// One migration folder: `up.sql`, optional `down.sql` and `metadata.toml`.
@@ -150,8 +149,10 @@ impl MigrationSource<Db> for DirSource {
     }
 }
 
-impl SqlText for DirSource {
-    fn sql(&self, migration_dir: &str, file: &str) -> Option<String> {
+impl DirSource {
+    /// The text of `file` (up.sql or down.sql) of the migration folder
+    /// `migration_dir`.
+    pub fn text(&self, migration_dir: &str, file: &str) -> Option<String> {
         let index = self
             .migrations
             .binary_search_by(|m| m.dir_name.as_str().cmp(migration_dir))

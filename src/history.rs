@@ -6,54 +6,115 @@
 //! adoption: who, when, which tool version, checksum, duration, outcome,
 //! backup with its size and SHA-256).
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Nullable, Text};
-use serde::Serialize;
+use diesel::sql_types::{Bool, Text};
 
-use crate::backup::Backup;
 use crate::catalog::Catalog;
-use crate::connection::{self, AnyConnection, Conn, TextValue};
-use crate::engine;
+use crate::config::ByBackend;
+use crate::connection::{self, Conn};
+use crate::engine::{self, AnyConnection, TextValue};
 use crate::error::{Error, Result};
 use crate::node_history::{self, NodeRow};
+use crate::records::{
+    __diesel_schema_migrations, ACTIONS_TABLE, Action, BackupColumns, BackupRow, DieselChange,
+    HistoryRow, NodeChange, Param, Record, bxm_migration_actions,
+};
 
-diesel::table! {
-    /// Our action log. `executed_at` is read through a per-backend
-    /// expression (see `engine::Dialect`) and written by its column default.
-    bxm_migration_actions (id) {
-        id -> BigInt,
-        version -> Text,
-        name -> Text,
-        action -> Text,
-        success -> Bool,
-        execution_time_ms -> Nullable<BigInt>,
-        checksum -> Nullable<Text>,
-        executed_by -> Text,
-        tool_version -> Text,
-        error -> Nullable<Text>,
-        backup_path -> Nullable<Text>,
-        backup_bytes -> Nullable<BigInt>,
-        backup_sha256 -> Nullable<Text>,
-    }
+/// The history's SQL that differs between the backends.
+struct Sql {
+    /// Our action log's DDL.
+    actions_ddl: &'static str,
+    /// Every column of the three tracking tables that exist, as rows
+    /// (tbl, col, type_name, optional).
+    tracking_columns: &'static str,
+    /// Which of a comma-separated list of names ($1) exist as tables, as
+    /// rows (value).
+    tables_present: &'static str,
+    /// Our log's `executed_at`, and Diesel's `run_on`, as RFC 3339 in UTC.
+    executed_at: &'static str,
+    run_on: &'static str,
 }
 
-diesel::table! {
-    /// Diesel's own record; created and written by its migration harness.
-    __diesel_schema_migrations (version) {
-        version -> Text,
-    }
+static SQL: ByBackend<Sql> = ByBackend {
+    postgres: Sql {
+        actions_ddl: "
+CREATE TABLE IF NOT EXISTS bxm_migration_actions (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    version text NOT NULL,
+    name text NOT NULL,
+    action text NOT NULL CONSTRAINT chk_bxm_migration_actions_action
+        CHECK (action IN ('apply', 'force', 'skip', 'revert', 'repair', 'adopt')),
+    success boolean NOT NULL DEFAULT true,
+    executed_at timestamptz NOT NULL DEFAULT now(),
+    execution_time_ms bigint,
+    checksum text,
+    executed_by text NOT NULL,
+    tool_version text NOT NULL,
+    error text,
+    backup_path text,
+    backup_bytes bigint,
+    backup_sha256 text
+);
+CREATE INDEX IF NOT EXISTS idx_bxm_migration_actions_executed_at
+    ON bxm_migration_actions (executed_at);
+",
+        tracking_columns: "SELECT c.relname::text AS tbl, a.attname::text AS col, \
+             format_type(a.atttypid, a.atttypmod) AS type_name, \
+             (NOT a.attnotnull OR a.atthasdef) AS optional \
+             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+             WHERE c.oid IN (to_regclass('migrations'), to_regclass('__diesel_schema_migrations'), \
+               to_regclass('bxm_migration_actions')) \
+               AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum",
+        tables_present: "SELECT c.relname::text AS value FROM pg_class c \
+             WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace \
+             AND c.relname = ANY (string_to_array($1, ','))",
+        executed_at: "to_char(executed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+        // Diesel's run_on is a timestamp in the session's time zone.
+        run_on: "to_char(run_on::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+    },
+    sqlite: Sql {
+        actions_ddl: "
+CREATE TABLE IF NOT EXISTS bxm_migration_actions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    version TEXT NOT NULL,
+    name TEXT NOT NULL,
+    action TEXT NOT NULL CONSTRAINT chk_bxm_migration_actions_action
+        CHECK (action IN ('apply', 'force', 'skip', 'revert', 'repair', 'adopt')),
+    success INTEGER NOT NULL DEFAULT 1
+        CONSTRAINT chk_bxm_migration_actions_success CHECK (success IN (0, 1)),
+    executed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    execution_time_ms INTEGER,
+    checksum TEXT,
+    executed_by TEXT NOT NULL,
+    tool_version TEXT NOT NULL,
+    error TEXT,
+    backup_path TEXT,
+    backup_bytes INTEGER,
+    backup_sha256 TEXT
+);
+CREATE INDEX IF NOT EXISTS idx_bxm_migration_actions_executed_at
+    ON bxm_migration_actions (executed_at);
+",
+        tracking_columns: "SELECT m.name AS tbl, p.name AS col, lower(p.type) AS type_name, \
+             (p.\"notnull\" = 0 OR p.dflt_value IS NOT NULL OR p.pk > 0) AS optional \
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' \
+               AND m.name IN ('migrations', '__diesel_schema_migrations', 'bxm_migration_actions') \
+             ORDER BY m.name, p.cid",
+        tables_present: "SELECT name AS value FROM sqlite_master WHERE type = 'table' \
+             AND name IN (SELECT value FROM json_each('[\"' || replace(?, ',', '\",\"') || '\"]'))",
+        executed_at: "executed_at",
+        run_on: "strftime('%Y-%m-%dT%H:%M:%fZ', run_on)",
+    },
+};
+
+fn sql_of(conn: &mut AnyConnection) -> &'static Sql {
+    SQL.get(engine::backend(conn))
 }
-
-/// Our action log's name, kept out of `diesel print-schema` and of `verify`.
-pub const ACTIONS_TABLE: &str = "bxm_migration_actions";
-
-/// The tables that record migrations rather than hold the application's data.
-pub const TRACKING_TABLES: [&str; 3] = ["migrations", "__diesel_schema_migrations", ACTIONS_TABLE];
 
 /// The columns our log has, in order; another shape means it is not ours.
 const COLUMNS: [&str; 14] = [
@@ -81,89 +142,6 @@ const ADD_BACKUP_SUMS: &str = "
 ALTER TABLE bxm_migration_actions ADD COLUMN backup_bytes bigint;
 ALTER TABLE bxm_migration_actions ADD COLUMN backup_sha256 text;
 ";
-
-/// What a history row records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Apply,
-    Force,
-    Skip,
-    Revert,
-    /// A person accepted the database and files as they are (`repair`).
-    Repair,
-    /// Recorded as applied after checking that its objects exist (a
-    /// database the Node.js runner migrated, or `adopt --baseline`).
-    Adopt,
-    /// Read back only: an action a newer release wrote, which this one
-    /// does not know and treats as meaning nothing.
-    Unknown,
-}
-
-impl From<String> for Action {
-    fn from(text: String) -> Action {
-        [
-            Action::Apply,
-            Action::Force,
-            Action::Skip,
-            Action::Revert,
-            Action::Repair,
-            Action::Adopt,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == text)
-        .unwrap_or(Action::Unknown)
-    }
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Apply => "apply",
-            Action::Force => "force",
-            Action::Skip => "skip",
-            Action::Revert => "revert",
-            Action::Repair => "repair",
-            Action::Adopt => "adopt",
-            Action::Unknown => "unknown",
-        }
-    }
-}
-
-/// One row of our history, as read back.
-#[derive(Debug, Clone, Queryable)]
-pub struct HistoryRow {
-    pub version: String,
-    pub name: String,
-    #[diesel(deserialize_as = String)]
-    pub action: Action,
-    pub success: bool,
-    /// RFC 3339, UTC.
-    pub executed_at: String,
-    pub execution_time_ms: Option<i64>,
-    pub checksum: Option<String>,
-    pub error: Option<String>,
-}
-
-/// The error a migration outside a transaction records before it starts,
-/// replaced by its real outcome when it ends: left alone, it means the run
-/// was interrupted — or, while another runner holds the lock, still going.
-pub const STARTED: &str = "started outside a transaction and did not finish (interrupted?)";
-
-impl HistoryRow {
-    /// Whether this is a "started" row of a migration outside a transaction.
-    pub fn is_started(&self) -> bool {
-        !self.success && self.error.as_deref() == Some(STARTED)
-    }
-
-    /// Whether this row, as the newest of its version, means "applied".
-    pub fn says_applied(&self) -> bool {
-        self.success
-            && matches!(
-                self.action,
-                Action::Apply | Action::Force | Action::Repair | Action::Adopt
-            )
-    }
-}
 
 /// Everything the planner needs to know about the database, read with a
 /// fixed number of queries however many migrations exist.
@@ -329,7 +307,7 @@ struct Tables {
 
 fn existing_tables(conn: &mut AnyConnection) -> Result<Tables> {
     let dialect = engine::of(conn).dialect();
-    let rows = diesel::sql_query(dialect.tracking_columns)
+    let rows = diesel::sql_query(sql_of(conn).tracking_columns)
         .load::<TableColumn>(conn)
         .map_err(|e| Error::from_db("reading the tracking tables", &e))?;
     let columns_of = |table: &'static str| rows.iter().filter(move |r| r.tbl == table);
@@ -374,7 +352,7 @@ pub fn read_state(conn: &mut Conn, catalog: &Catalog) -> Result<DbState> {
 
 fn read_state_now(conn: &mut AnyConnection, catalog: &Catalog) -> Result<DbState> {
     let tables = existing_tables(conn)?;
-    let format = engine::of(conn).dialect();
+    let format = sql_of(conn);
     let mut applied = BTreeMap::new();
     let mut history = Vec::new();
     if tables.diesels {
@@ -437,25 +415,6 @@ fn read_state_now(conn: &mut AnyConnection, catalog: &Catalog) -> Result<DbState
     Ok(state)
 }
 
-/// A backup `--backup` took, as `status --backups` lists it.
-#[derive(Debug, QueryableByName, Serialize)]
-pub struct BackupRow {
-    #[diesel(sql_type = Text)]
-    pub path: String,
-    /// When the run that took it recorded its first step, just after the
-    /// backup (RFC 3339, UTC).
-    #[diesel(sql_type = Text)]
-    pub taken_at: String,
-    /// What that run did first (apply, force, revert).
-    #[diesel(sql_type = Text)]
-    pub action: String,
-    /// Unknown for a backup recorded before sizes and checksums were.
-    #[diesel(sql_type = Nullable<BigInt>)]
-    pub bytes: Option<i64>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub sha256: Option<String>,
-}
-
 /// Every backup the log names, newest first. A run records its backup on
 /// each of its steps: one row per backup, from its first step.
 pub fn read_backups(conn: &mut Conn) -> Result<Vec<BackupRow>> {
@@ -472,7 +431,7 @@ pub fn read_backups(conn: &mut Conn) -> Result<Vec<BackupRow>> {
             "SELECT backup_path AS path, {} AS taken_at, action, {sums} \
              FROM bxm_migration_actions WHERE id IN (SELECT min(id) FROM bxm_migration_actions \
              WHERE backup_path IS NOT NULL GROUP BY backup_path) ORDER BY id DESC",
-            engine::of(c).dialect().executed_at
+            sql_of(c).executed_at
         );
         diesel::sql_query(query)
             .load::<BackupRow>(c)
@@ -482,7 +441,7 @@ pub fn read_backups(conn: &mut Conn) -> Result<Vec<BackupRow>> {
 
 /// Which of `names` exist as tables.
 fn tables_present(conn: &mut AnyConnection, names: &[&str]) -> Result<BTreeSet<String>> {
-    let query = engine::of(conn).dialect().tables_present;
+    let query = sql_of(conn).tables_present;
     Ok(diesel::sql_query(query)
         .bind::<Text, _>(names.join(","))
         .load::<TextValue>(conn)
@@ -499,14 +458,14 @@ fn tables_present(conn: &mut AnyConnection, names: &[&str]) -> Result<BTreeSet<S
 /// implicit transaction (all or nothing, and one commit where three cost
 /// a WAL flush each on a first run).
 pub fn ensure_tables(conn: &mut Conn, state: &DbState) -> Result<()> {
-    let dialect = engine::of(conn).dialect();
+    let backend = engine::backend(conn);
     let mut ddl: Vec<String> = Vec::new();
     match &state.tables.actions {
-        None => ddl.push(dialect.actions_ddl.to_string()),
+        None => ddl.push(SQL.get(backend).actions_ddl.to_string()),
         Some(columns) if columns.len() < COLUMNS.len() => ddl.push(ADD_BACKUP_SUMS.to_string()),
         Some(_) => {}
     }
-    ddl.extend(node_history::ddl(state.tables.node, dialect));
+    ddl.extend(node_history::ddl(state.tables.node, backend));
     if !state.tables.diesels {
         // Diesel's own DDL, as `MigrationConnection::setup` runs it.
         ddl.push(diesel::migration::CREATE_MIGRATIONS_TABLE.to_string());
@@ -518,64 +477,50 @@ pub fn ensure_tables(conn: &mut Conn, state: &DbState) -> Result<()> {
         .map_err(|e| Error::from_db("creating the migration history tables", &e))
 }
 
-/// One row of our log, and what the Node runner's table records of it.
-#[derive(Clone, Copy)]
-pub struct Record<'a> {
-    pub version: &'a str,
-    pub name: &'a str,
-    /// The Node runner's `name` and `description`.
-    pub title: &'a str,
-    pub description: Option<&'a str>,
-    pub action: Action,
-    pub success: bool,
-    pub execution_time_ms: Option<i64>,
-    pub checksum: Option<&'a str>,
-    /// The database user (our log).
-    pub executed_by: &'a str,
-    /// The operating-system user (the Node runner's `executed_by`).
-    pub os_user: &'a str,
-    pub error: Option<&'a str>,
-    /// The backup this run took first, if any.
-    pub backup: Option<&'a Backup>,
+/// Whether Diesel's record lists `version` now: asked again inside a
+/// step's transaction where another runner may have done it meanwhile.
+pub fn is_recorded(conn: &mut AnyConnection, version: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        __diesel_schema_migrations::table.filter(__diesel_schema_migrations::version.eq(version)),
+    ))
+    .get_result(conn)
 }
 
-impl Record<'_> {
-    /// The backup's path, size and SHA-256 as the log's columns hold them.
-    pub(crate) fn backup_columns(&self) -> (Option<Cow<'_, str>>, Option<i64>, Option<&str>) {
-        match self.backup {
-            Some(b) => (
-                Some(b.path.to_string_lossy()),
-                i64::try_from(b.bytes).ok(),
-                Some(b.sha256.as_str()),
-            ),
-            None => (None, None, None),
-        }
-    }
-}
+/// The columns of our log a step writes, with its parameters: `$1`
+/// version, `$4` success, `$5` error, `$6` duration, then `$8`…`$15`
+/// (`$2`, `$3` and `$7` are the Node runner's title, description and OS user).
+const ACTION_INSERT: &str = "INSERT INTO bxm_migration_actions (version, name, action, success, \
+     execution_time_ms, checksum, executed_by, tool_version, error, backup_path, backup_bytes, \
+     backup_sha256) VALUES ($1, $8, $9, $4, $6, $10, $11, $12, $5, $13, $14, $15)";
 
-/// What a step changes in Diesel's record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DieselChange {
-    Keep,
-    Add,
-    Remove,
-}
-
-/// What a step changes in the Node runner's table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NodeChange {
-    Keep,
-    /// Its upsert: this outcome, now (one more run in its counter).
-    Upsert,
-    /// The upsert of a "started" row, which does not count as a run.
-    Started,
-    /// Not applied any more: the Node runner must not find it done.
-    Remove,
+/// A step's parameters, numbered as [`ACTION_INSERT`] and
+/// `node_history::upsert_sql` take them; `backup` is the record's
+/// [`Record::backup_columns`].
+fn params<'a>(rec: &'a Record<'a>, backup: &'a BackupColumns<'a>) -> Vec<Param<'a>> {
+    vec![
+        Param::Text(rec.version),
+        Param::Text(rec.title),
+        Param::OptText(rec.description),
+        Param::Bool(rec.success),
+        Param::OptText(rec.error),
+        Param::OptBigInt(rec.execution_time_ms),
+        Param::Text(rec.os_user),
+        Param::Text(rec.name),
+        Param::Text(rec.action.as_str()),
+        Param::OptText(rec.checksum),
+        Param::Text(rec.executed_by),
+        Param::Text(env!("CARGO_PKG_VERSION")),
+        Param::OptText(backup.0.as_deref()),
+        Param::OptBigInt(backup.1),
+        Param::OptText(backup.2),
+    ]
 }
 
 /// Writes a step's records in the current transaction: our log row, and
-/// the changes to Diesel's record and the Node runner's table (how: see
-/// each [`crate::engine`]).
+/// the changes to Diesel's record and the Node runner's table. Where the
+/// backend can, in one statement (the round trips are most of our overhead
+/// over plain psql when applying hundreds of small migrations), kept
+/// prepared for the session.
 pub fn write(
     conn: &mut AnyConnection,
     node: node_history::Columns,
@@ -584,7 +529,46 @@ pub fn write(
     node_change: NodeChange,
 ) -> QueryResult<()> {
     let node_change = node_change_for(node, rec, node_change);
-    engine::of(conn).write(node, rec, diesel, node_change)
+    let backend = engine::backend(conn);
+    let mut parts: Vec<String> = Vec::new();
+    match diesel {
+        DieselChange::Add => {
+            parts.push("INSERT INTO __diesel_schema_migrations (version) VALUES ($1)".into())
+        }
+        DieselChange::Remove => {
+            parts.push("DELETE FROM __diesel_schema_migrations WHERE version = $1".into())
+        }
+        DieselChange::Keep => {}
+    }
+    match node_change {
+        NodeChange::Upsert | NodeChange::Started => parts.push(node_history::upsert_sql(
+            node,
+            backend,
+            node_change == NodeChange::Upsert,
+        )),
+        NodeChange::Remove => parts.push("DELETE FROM migrations WHERE id = $1".into()),
+        NodeChange::Keep => {}
+    }
+    let backup = rec.backup_columns();
+    let params = params(rec, &backup);
+    let engine = engine::of(conn);
+    if engine.dialect().one_statement_writes {
+        let with: Vec<String> = parts
+            .iter()
+            .enumerate()
+            .map(|(i, part)| format!("w{i} AS ({part})"))
+            .collect();
+        let sql = if with.is_empty() {
+            ACTION_INSERT.to_string()
+        } else {
+            format!("WITH {} {ACTION_INSERT}", with.join(", "))
+        };
+        return engine.execute(&sql, &params, true).map(drop);
+    }
+    for part in parts.iter().map(String::as_str).chain([ACTION_INSERT]) {
+        engine.execute(part, &params, true)?;
+    }
+    Ok(())
 }
 
 /// What a step changes in the Node runner's table, given its `id` column.
@@ -604,8 +588,12 @@ fn node_change_for(
     NodeChange::Keep
 }
 
-/// [`write`] for many steps of one transaction (`--single-transaction`),
-/// which PostgreSQL writes in one statement.
+/// [`write`] for many steps of one transaction (`--single-transaction`).
+/// Where the backend can, one statement for all steps, the rows passed as
+/// arrays, where a statement per step cost a round trip and a parse and plan
+/// of its own; step by step wherever one statement could not say it: a
+/// version twice (a row cannot change twice in one statement) or a
+/// "started" row.
 pub fn write_all(
     conn: &mut AnyConnection,
     node: node_history::Columns,
@@ -615,5 +603,102 @@ pub fn write_all(
         .iter()
         .map(|(rec, diesel, n)| (*rec, *diesel, node_change_for(node, rec, *n)))
         .collect();
-    engine::of(conn).write_all(node, &steps)
+    let versions: BTreeSet<&str> = steps.iter().map(|(rec, ..)| rec.version).collect();
+    let one_statement = engine::of(conn).dialect().one_statement_writes
+        && versions.len() == steps.len()
+        && steps.iter().all(|(.., n)| *n != NodeChange::Started);
+    if !one_statement {
+        return steps
+            .iter()
+            .try_for_each(|(rec, diesel, n)| write(conn, node, rec, *diesel, *n));
+    }
+    if steps.is_empty() {
+        return Ok(());
+    }
+    let records: Vec<&Record<'_>> = steps.iter().map(|(rec, ..)| rec).collect();
+    let backups: Vec<_> = records.iter().map(|r| r.backup_columns()).collect();
+    fn column<'a>(records: &[&Record<'a>], f: fn(&Record<'a>) -> &'a str) -> Vec<&'a str> {
+        records.iter().map(|r| f(r)).collect()
+    }
+    fn optional<'a>(
+        records: &[&Record<'a>],
+        f: fn(&Record<'a>) -> Option<&'a str>,
+    ) -> Vec<Option<&'a str>> {
+        records.iter().map(|r| f(r)).collect()
+    }
+    let params = vec![
+        Param::Texts(column(&records, |r| r.version)),
+        Param::Texts(column(&records, |r| r.title)),
+        Param::OptTexts(optional(&records, |r| r.description)),
+        Param::Bools(records.iter().map(|r| r.success).collect()),
+        Param::OptTexts(optional(&records, |r| r.error)),
+        Param::OptBigInts(records.iter().map(|r| r.execution_time_ms).collect()),
+        Param::Texts(column(&records, |r| r.os_user)),
+        Param::Texts(column(&records, |r| r.name)),
+        Param::Texts(column(&records, |r| r.action.as_str())),
+        Param::OptTexts(optional(&records, |r| r.checksum)),
+        Param::Texts(column(&records, |r| r.executed_by)),
+        Param::OptTexts(backups.iter().map(|b| b.0.as_deref()).collect()),
+        Param::OptBigInts(backups.iter().map(|b| b.1).collect()),
+        Param::OptTexts(backups.iter().map(|b| b.2).collect()),
+        Param::Texts(
+            steps
+                .iter()
+                .map(|(_, d, _)| match d {
+                    DieselChange::Add => "add",
+                    DieselChange::Remove => "remove",
+                    DieselChange::Keep => "keep",
+                })
+                .collect(),
+        ),
+        Param::Texts(
+            steps
+                .iter()
+                .map(|(.., n)| match n {
+                    NodeChange::Upsert | NodeChange::Started => "upsert",
+                    NodeChange::Remove => "remove",
+                    NodeChange::Keep => "keep",
+                })
+                .collect(),
+        ),
+        Param::Text(env!("CARGO_PKG_VERSION")),
+    ];
+    // Columns of `r`, numbered as upsert_sql's parameters (1–7), then ours.
+    let upsert = node_history::upsert_rows_sql(
+        node,
+        engine::backend(conn),
+        "r WHERE r.node = 'upsert'",
+        |n| {
+            [
+                "version",
+                "title",
+                "description",
+                "success",
+                "error",
+                "ms",
+                "os_user",
+            ]
+            .get(n - 1)
+            .map(|c| format!("r.{c}"))
+            .unwrap_or_default()
+        },
+    );
+    let sql = format!(
+        "WITH r AS (SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+         $13, $14, $15, $16) WITH ORDINALITY AS r(version, title, description, success, error, \
+         ms, os_user, name, action, checksum, executed_by, backup_path, backup_bytes, \
+         backup_sha256, diesel, node, ord)), \
+         d_add AS (INSERT INTO __diesel_schema_migrations (version) \
+           SELECT r.version FROM r WHERE r.diesel = 'add'), \
+         d_remove AS (DELETE FROM __diesel_schema_migrations \
+           WHERE version IN (SELECT r.version FROM r WHERE r.diesel = 'remove')), \
+         n_upsert AS ({upsert}), \
+         n_remove AS (DELETE FROM migrations \
+           WHERE id IN (SELECT r.version FROM r WHERE r.node = 'remove')) \
+         INSERT INTO bxm_migration_actions (version, name, action, success, execution_time_ms, \
+           checksum, executed_by, tool_version, error, backup_path, backup_bytes, backup_sha256) \
+         SELECT r.version, r.name, r.action, r.success, r.ms, r.checksum, r.executed_by, $17, \
+           r.error, r.backup_path, r.backup_bytes, r.backup_sha256 FROM r ORDER BY r.ord"
+    );
+    engine::of(conn).execute(&sql, &params, false).map(drop)
 }

@@ -6,7 +6,7 @@
 //! kernel when the process ends, however it ends), and each migration's
 //! transaction still begins IMMEDIATE and re-checks Diesel's record, for
 //! writers that are not us (`diesel migration run`). Both mechanisms live
-//! here; each backend's [`crate::engine`] picks its own.
+//! here, one per backend.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
@@ -16,11 +16,36 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable};
 
-use crate::config::Target;
-use crate::connection::{AnyConnection, Conn, TextValue};
-use crate::engine;
+use crate::config::{ByBackend, Target};
+use crate::connection::Conn;
+use crate::engine::{self, AnyConnection, TextValue};
 use crate::error::{Error, Result};
 use crate::node_history;
+
+/// How runners on a backend keep out of each other's way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mechanism {
+    /// PostgreSQL's advisory locks, held by the session.
+    Advisory,
+    /// An OS lock on a file beside the SQLite database.
+    File,
+}
+
+static MECHANISM: ByBackend<Mechanism> = ByBackend {
+    postgres: Mechanism::Advisory,
+    sqlite: Mechanism::File,
+};
+
+fn mechanism(conn: &mut AnyConnection) -> Mechanism {
+    *MECHANISM.get(engine::backend(conn))
+}
+
+/// One runner's lock, held until released: the session's advisory locks,
+/// or the open lock file (none for an in-memory database, or for a read
+/// when no runner has created the file).
+struct Held {
+    _file: Option<File>,
+}
 
 /// The advisory lock key: "bxmigrat" in ASCII. Advisory locks are per
 /// database, so runners on different databases never wait for each other.
@@ -64,9 +89,21 @@ fn locked<T>(
     create: bool,
     f: impl FnOnce(&mut Conn) -> Result<T>,
 ) -> Result<T> {
-    let held = engine::of(conn).lock(target, wait, create)?;
+    let held = match mechanism(conn) {
+        Mechanism::Advisory => take_advisory(conn, wait).map(|()| Held { _file: None })?,
+        Mechanism::File => Held {
+            _file: file_lock(target, wait, create)?,
+        },
+    };
     let result = f(conn);
-    let released = engine::of(conn).unlock(held);
+    // Closing the lock file releases its lock.
+    let released = match mechanism(conn) {
+        Mechanism::Advisory => release_advisory(conn),
+        Mechanism::File => {
+            drop(held);
+            Ok(())
+        }
+    };
     let value = result?;
     released?;
     Ok(value)
@@ -75,12 +112,22 @@ fn locked<T>(
 /// Whether another runner holds the lock now (for `status`, which takes
 /// no lock and never creates the file).
 pub(crate) fn held_elsewhere(conn: &mut AnyConnection, target: &Target) -> Result<bool> {
-    engine::of(conn).lock_held_elsewhere(target)
+    match mechanism(conn) {
+        Mechanism::Advisory => advisory_held_elsewhere(conn),
+        Mechanism::File => Ok(file_held_elsewhere(target)),
+    }
+}
+
+/// Whether writers that take no lock of ours can change the history while
+/// we hold it (`diesel migration run` on a SQLite file), so each step asks
+/// again, inside its own transaction, whether it was done meanwhile.
+pub(crate) fn writers_bypass(conn: &mut AnyConnection) -> bool {
+    mechanism(conn) == Mechanism::File
 }
 
 /// Takes both advisory locks (ours, then the Node.js runner's), polling for
 /// each until `wait` has passed.
-pub(crate) fn take_advisory(pg: &mut PgConnection, wait: Duration) -> Result<()> {
+fn take_advisory(pg: &mut AnyConnection, wait: Duration) -> Result<()> {
     let deadline = Instant::now() + wait;
     let (ours, node) = try_both(pg)?;
     if !ours {
@@ -103,7 +150,7 @@ pub(crate) fn take_advisory(pg: &mut PgConnection, wait: Duration) -> Result<()>
 /// The SQLite runners' file lock for `target`, held until dropped; none for
 /// an in-memory database (no other process can see it), nor, unless
 /// `create`, when the lock file does not exist yet.
-pub(crate) fn file_lock(target: &Target, wait: Duration, create: bool) -> Result<Option<File>> {
+fn file_lock(target: &Target, wait: Duration, create: bool) -> Result<Option<File>> {
     let Some(path) = target.sqlite_file().map(|file| lock_file(&file)) else {
         return Ok(None);
     };
@@ -116,7 +163,7 @@ pub(crate) fn file_lock(target: &Target, wait: Duration, create: bool) -> Result
 /// Usually both locks are free: one round trip tries ours, then the Node
 /// runner's only once ours is held (the order the polls keep, so two
 /// runners never each hold one). Says which of the two are now held.
-fn try_both(pg: &mut PgConnection) -> Result<(bool, bool)> {
+fn try_both(pg: &mut AnyConnection) -> Result<(bool, bool)> {
     #[derive(QueryableByName)]
     struct Taken {
         #[diesel(sql_type = Nullable<Bool>)]
@@ -135,7 +182,7 @@ fn try_both(pg: &mut PgConnection) -> Result<(bool, bool)> {
 
 /// Releases both locks in one round trip (`+` evaluates both calls, where
 /// `AND` could stop after the first).
-pub(crate) fn release_advisory(pg: &mut PgConnection) -> Result<()> {
+fn release_advisory(pg: &mut AnyConnection) -> Result<()> {
     diesel::sql_query("SELECT pg_advisory_unlock($1)::int + pg_advisory_unlock($2)::int = 2 AS ok")
         .bind::<BigInt, _>(node_history::LOCK_KEY)
         .bind::<BigInt, _>(LOCK_KEY)
@@ -145,7 +192,7 @@ pub(crate) fn release_advisory(pg: &mut PgConnection) -> Result<()> {
 }
 
 /// Polls for the advisory lock `key` until `deadline`.
-fn acquire(pg: &mut PgConnection, key: i64, deadline: Instant, wait: Duration) -> Result<()> {
+fn acquire(pg: &mut AnyConnection, key: i64, deadline: Instant, wait: Duration) -> Result<()> {
     let started = Instant::now();
     let mut delay = Duration::from_millis(50);
     let mut announced = false;
@@ -171,7 +218,7 @@ fn acquire(pg: &mut PgConnection, key: i64, deadline: Instant, wait: Duration) -
 }
 
 /// The SQLite runners' lock file for `database`.
-pub(crate) fn lock_file(database: &Path) -> PathBuf {
+fn lock_file(database: &Path) -> PathBuf {
     let mut name = database.as_os_str().to_owned();
     name.push(".lock");
     PathBuf::from(name)
@@ -219,7 +266,7 @@ fn acquire_file(path: &Path, wait: Duration) -> Result<File> {
 }
 
 /// Whether another session holds either advisory lock.
-pub(crate) fn advisory_held_elsewhere(pg: &mut PgConnection) -> Result<bool> {
+fn advisory_held_elsewhere(pg: &mut AnyConnection) -> Result<bool> {
     diesel::sql_query(
         "SELECT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted \
          AND l.objsubid = 1 AND l.pid <> pg_backend_pid() \
@@ -236,7 +283,7 @@ pub(crate) fn advisory_held_elsewhere(pg: &mut PgConnection) -> Result<bool> {
 }
 
 /// Whether another process holds the SQLite runners' lock file of `target`.
-pub(crate) fn file_held_elsewhere(target: &Target) -> bool {
+fn file_held_elsewhere(target: &Target) -> bool {
     let Some(file) = target.sqlite_file() else {
         return false;
     };
@@ -253,7 +300,7 @@ struct Answer {
 }
 
 fn call_lock_function(
-    pg: &mut PgConnection,
+    pg: &mut AnyConnection,
     function: &str,
     key: i64,
     doing: &str,
@@ -266,7 +313,7 @@ fn call_lock_function(
 }
 
 /// Who holds the lock `key`: pid, application and since when.
-fn holder(pg: &mut PgConnection, key: i64) -> Result<String> {
+fn holder(pg: &mut AnyConnection, key: i64) -> Result<String> {
     let who = diesel::sql_query(
         "SELECT format('pid %s, application %L, connected since %s, last query at %s', \
          l.pid, coalesce(a.application_name, ''), \

@@ -1,12 +1,12 @@
 use std::process::ExitCode;
 
 use buildxpert_migrate::cli::Cli;
-use buildxpert_migrate::report;
+use buildxpert_migrate::output;
 use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    buildxpert_migrate::init_logging(cli.global.verbose, cli.global.quiet);
+    output::init_logging(cli.global.verbose, cli.global.quiet);
     match buildxpert_migrate::execute(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -16,7 +16,7 @@ fn main() -> ExitCode {
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ");
-            report::note(&format!("error: {message}"));
+            output::note(&format!("error: {message}"));
             ExitCode::from(err.exit_code())
         }
     }

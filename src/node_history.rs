@@ -13,9 +13,41 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 
-use crate::connection::AnyConnection;
-use crate::engine::{self, Dialect};
+use crate::config::{Backend, ByBackend};
+use crate::engine::{self, AnyConnection};
 use crate::error::{Error, Result};
+
+/// The Node runner's time conventions, per backend.
+struct Sql {
+    /// Its `executed_at` (Asia/Kolkata, no zone) as RFC 3339 in UTC.
+    executed_at: &'static str,
+    /// Now, as its sessions wrote it: Asia/Kolkata, no zone.
+    now: &'static str,
+    /// Its DDL default for `executed_at`.
+    default_now: &'static str,
+    /// Its `execution_time_ms INTEGER` from a bigint expression.
+    execution_time: fn(&str) -> String,
+}
+
+static SQL: ByBackend<Sql> = ByBackend {
+    postgres: Sql {
+        executed_at: "to_char(executed_at AT TIME ZONE 'Asia/Kolkata' AT TIME ZONE 'UTC', \
+             'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+        now: "(now() AT TIME ZONE 'Asia/Kolkata')",
+        default_now: "NOW()",
+        // LEAST(NULL, n) is n in PostgreSQL: an unknown time stays NULL.
+        execution_time: |t| {
+            format!("CASE WHEN {t} IS NULL THEN NULL ELSE LEAST({t}, 2147483647) END::integer")
+        },
+    },
+    sqlite: Sql {
+        executed_at: "strftime('%Y-%m-%dT%H:%M:%fZ', executed_at, '-330 minutes')",
+        now: "strftime('%Y-%m-%d %H:%M:%f', 'now', '+330 minutes')",
+        // The Node runner's own DDL (SQLite has no now()).
+        default_now: "CURRENT_TIMESTAMP",
+        execution_time: str::to_string,
+    },
+};
 
 /// The advisory lock the Node runner takes for a whole run (its later
 /// releases refuse to start while it is held).
@@ -133,8 +165,8 @@ pub fn check_shape(found: &[FoundColumn], strict_types: bool) -> Result<Columns>
 /// use to a table that lacks them (the binary may add nullable columns,
 /// with the Node releases' own types, so a later Node release finds its
 /// columns already there). `None` when nothing is needed.
-pub fn ddl(found: Option<Columns>, dialect: &Dialect) -> Option<String> {
-    let now = dialect.node_default_now;
+pub fn ddl(found: Option<Columns>, backend: Backend) -> Option<String> {
+    let now = SQL.get(backend).default_now;
     match found {
         None => Some(format!(
             "CREATE TABLE IF NOT EXISTS migrations (\
@@ -187,7 +219,7 @@ pub struct NodeRow {
 /// Every row, by version. A NULL `success` is not done (the Node runner
 /// checks `success = TRUE`).
 pub fn read_rows(conn: &mut AnyConnection) -> Result<BTreeMap<String, NodeRow>> {
-    let executed_at = engine::of(conn).dialect().node_executed_at;
+    let executed_at = SQL.get(engine::backend(conn)).executed_at;
     let query = format!(
         "SELECT CAST(id AS TEXT) AS id, name, {executed_at} AS executed_at, \
          coalesce(success, FALSE) AS success, error_message, \
@@ -202,14 +234,14 @@ pub fn read_rows(conn: &mut AnyConnection) -> Result<BTreeMap<String, NodeRow>> 
 }
 
 /// The upsert the Node runner does on every (re-)run, for the columns the
-/// table has. Parameters, in the dialect's placeholder style: 1 version, 2 title,
+/// table has. Parameters (`$n`): 1 version, 2 title,
 /// 3 description, 4 success, 5 error message, 6 execution time (ms),
 /// 7 OS user. Only a `counted` outcome bumps the Node runner's re-run
 /// counter: the "started" row written before a migration that runs outside
 /// a transaction inserts 0 and keeps the counter, so the outcome that
 /// follows it counts the run once.
-pub fn upsert_sql(columns: Columns, dialect: &Dialect, counted: bool) -> String {
-    let (names, values, updates) = upsert_parts(columns, dialect, counted, dialect.placeholder);
+pub fn upsert_sql(columns: Columns, backend: Backend, counted: bool) -> String {
+    let (names, values, updates) = upsert_parts(columns, backend, counted, |n| format!("${n}"));
     format!(
         "INSERT INTO migrations ({names}) VALUES ({values}) ON CONFLICT (id) DO UPDATE SET \
          {updates}"
@@ -221,11 +253,11 @@ pub fn upsert_sql(columns: Columns, dialect: &Dialect, counted: bool) -> String 
 /// column that stands for parameter n.
 pub fn upsert_rows_sql(
     columns: Columns,
-    dialect: &Dialect,
+    backend: Backend,
     source: &str,
     p: impl Fn(usize) -> String,
 ) -> String {
-    let (names, values, updates) = upsert_parts(columns, dialect, true, p);
+    let (names, values, updates) = upsert_parts(columns, backend, true, p);
     format!(
         "INSERT INTO migrations ({names}) SELECT {values} FROM {source} ON CONFLICT (id) DO \
          UPDATE SET {updates}"
@@ -235,11 +267,12 @@ pub fn upsert_rows_sql(
 /// The upsert's column list, values and updates, comma-separated.
 fn upsert_parts(
     columns: Columns,
-    dialect: &Dialect,
+    backend: Backend,
     counted: bool,
     p: impl Fn(usize) -> String,
 ) -> (String, String, String) {
-    let time = (dialect.node_execution_time)(&p(6));
+    let sql = SQL.get(backend);
+    let time = (sql.execution_time)(&p(6));
     let mut names = vec![
         "id",
         "name",
@@ -249,15 +282,7 @@ fn upsert_parts(
         "error_message",
         "execution_time_ms",
     ];
-    let mut values = vec![
-        p(1),
-        p(2),
-        p(3),
-        dialect.node_now.to_string(),
-        p(4),
-        p(5),
-        time,
-    ];
+    let mut values = vec![p(1), p(2), p(3), sql.now.to_string(), p(4), p(5), time];
     let mut updates: Vec<String> = names[1..]
         .iter()
         .map(|n| format!("{n} = excluded.{n}"))
@@ -287,7 +312,6 @@ fn upsert_parts(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Backend;
 
     fn column(name: &str, type_name: &str, optional: bool) -> FoundColumn {
         FoundColumn {
@@ -354,13 +378,12 @@ mod tests {
             checksum: true,
             id_chars: Some(10),
         };
-        let postgres = engine::dialect(Backend::Postgres);
-        let sql = upsert_sql(all, postgres, true);
+        let sql = upsert_sql(all, Backend::Postgres, true);
         assert!(
             sql.contains("version = coalesce(migrations.version, 1) + 1"),
             "{sql}"
         );
-        let started = upsert_sql(all, postgres, false);
+        let started = upsert_sql(all, Backend::Postgres, false);
         assert!(!started.contains("version = "), "{started}");
         assert!(sql.contains("ON CONFLICT (id) DO UPDATE"), "{sql}");
         // checksum receives the version id ($1), as the Node runner writes it.

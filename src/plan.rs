@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use crate::catalog::{Catalog, Entry};
 use crate::error::{Error, Result};
-use crate::history::{Action, DbState};
+use crate::history::DbState;
+use crate::records::Action;
 use crate::sqltext;
 
 /// A migration's state as `status` reports it.
@@ -106,6 +107,16 @@ pub fn note_of(entry: &Entry, db: &DbState) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The migrations whose objects the database should have: applied ones,
+/// modified ones included (their objects exist; the file changed).
+pub fn applied_entries<'c>(catalog: &'c Catalog, db: &DbState) -> Vec<&'c Entry> {
+    catalog
+        .entries()
+        .iter()
+        .filter(|e| matches!(state_of(e, db), State::Applied | State::Modified))
+        .collect()
 }
 
 /// Versions the database has applied that the catalog does not contain.
@@ -705,8 +716,8 @@ mod tests {
 
     use super::*;
     use crate::config::Backend;
-    use crate::history::{HistoryRow, STARTED};
     use crate::node_history::NodeRow;
+    use crate::records::{HistoryRow, STARTED};
 
     fn catalog() -> Catalog {
         Catalog::embedded(Backend::Postgres).unwrap()

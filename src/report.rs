@@ -4,9 +4,7 @@
 //! runner never prints directly.
 
 use std::ffi::OsString;
-use std::fs::File;
-use std::io::{ErrorKind, Write};
-use std::os::fd::AsFd;
+use std::io::Write;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -19,8 +17,8 @@ use serde_json::json;
 use crate::catalog::Entry;
 use crate::config::Target;
 use crate::drift::{Change, Difference};
-use crate::history::BackupRow;
 use crate::plan::{Plan, StatusRow, Step};
+use crate::records::BackupRow;
 
 /// Counts of one run, for the summary line.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -92,27 +90,6 @@ impl Look {
             color: escapes,
             spinner: escapes,
         }
-    }
-}
-
-/// A line for people on stderr, written in one piece. A stderr that cannot
-/// be written (closed, a full disk) must not change what the run does or its
-/// exit code, so failures are ignored. Written past the standard library's
-/// lock, which the main thread may hold while it waits for an answer: the
-/// signal thread uses this too.
-pub fn note(text: &str) {
-    if let Ok(fd) = std::io::stderr().as_fd().try_clone_to_owned() {
-        let _ = File::from(fd).write_all(format!("{text}\n").as_bytes());
-    }
-}
-
-/// Writes `bytes` to stdout. A reader that has gone (`| head -1`) ends the
-/// output quietly; other failures (a full disk) are errors.
-pub(crate) fn to_stdout(bytes: &[u8]) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
-        written => written,
     }
 }
 

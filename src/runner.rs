@@ -9,14 +9,15 @@ use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 
-use crate::backup::Backup;
 use crate::catalog::Entry;
-use crate::connection::{self, AnyConnection};
-use crate::engine;
+use crate::connection;
+use crate::engine::{self, AnyConnection};
 use crate::error::{Error, Result, db_message, permission_hint};
-use crate::history::{self, Action, DieselChange, NodeChange, Record};
+use crate::history;
+use crate::lock;
 use crate::node_history;
 use crate::plan::{Plan, Planned, Step};
+use crate::records::{Action, Backup, DieselChange, NodeChange, Record, STARTED};
 use crate::report::{Event, Reporter, Summary};
 use crate::sqltext;
 
@@ -464,12 +465,13 @@ fn run_sql(c: &mut AnyConnection, sql: &str) -> std::result::Result<(), Failure>
 }
 
 /// Whether another runner already did this step while this one waited for
-/// the write lock (only where the backend's lock leaves room for a race:
-/// see [`engine::Engine::recorded_meanwhile`]).
+/// the write lock (only where the lock leaves room for a race: see
+/// [`lock::writers_bypass`]).
 fn done_meanwhile(c: &mut AnyConnection, entry: &Entry, step: Step) -> Result<bool, Failure> {
-    let Some(recorded) = engine::of(c).recorded_meanwhile(&entry.version)? else {
+    if !lock::writers_bypass(c) {
         return Ok(false);
-    };
+    }
+    let recorded = history::is_recorded(c, &entry.version)?;
     let wanted = matches!(
         step,
         Step::Apply | Step::Force { recorded: false } | Step::Adopt { .. }
@@ -491,7 +493,7 @@ fn run_outside_transaction(
     }
     let started = Record {
         success: false,
-        error: Some(history::STARTED),
+        error: Some(STARTED),
         ..record_for(entry, step.action(), context)
     };
     history::write(
@@ -636,6 +638,7 @@ fn failure_to_error(
 fn leftovers(conn: &mut AnyConnection, entry: &Entry) -> String {
     let invalid: Vec<String> = engine::of(conn)
         .invalid_indexes()
+        .unwrap_or_default()
         .into_iter()
         .filter(|name| entry.up_sql.contains(name.as_str()))
         .collect();

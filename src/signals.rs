@@ -14,7 +14,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use crate::report;
+use crate::output;
 
 /// What an interrupt must end or remove besides the database session.
 struct InFlight {
@@ -69,7 +69,7 @@ pub fn exit_on_interrupt() -> io::Result<()> {
             };
             // A note that cannot be written (stderr closed or full) must not
             // cost the exit code.
-            report::note(&format!(
+            output::note(&format!(
                 "error: interrupted by {name}; the database rolls back the migration that was \
                  running and releases the lock. Run again to continue"
             ));

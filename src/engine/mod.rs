@@ -1,80 +1,64 @@
-//! Everything that differs between PostgreSQL and SQLite, in one place per
-//! backend: session set-up, the SQL that starts write and snapshot
-//! transactions, the history tables' DDL and queries, how the history is
-//! written, the concurrency policy, reading the schema for drift, and
-//! backups. The rest of the crate is written once against [`Engine`] and
-//! [`Dialect`]; [`establish`], [`of`] and [`dialect`] are the only places
-//! that pick a backend.
-
-use std::fs::File;
-use std::path::Path;
-use std::time::Duration;
+//! The backend seam: what PostgreSQL and SQLite do differently at the level
+//! of the driver, one file per backend behind [`Engine`]. Session set-up,
+//! the SQL that starts write and snapshot transactions, statements with
+//! numbered parameters, classifying a "busy" error, and reading a schema's
+//! catalog into [`Objects`]. It knows nothing of migrations, histories,
+//! locks or plans: the modules above it own their SQL (one value per
+//! backend, see `config::ByBackend`) and run it through this seam.
+//! [`establish`] and [`of`] are the only places that pick a backend by its
+//! connection.
 
 use diesel::prelude::*;
-use diesel_migrations::EmbeddedMigrations;
-use include_dir::Dir;
+use diesel::sql_types::Text;
 
-use crate::config::{Backend, Target};
-use crate::connection::{AnyConnection, Settings};
-use crate::drift::Objects;
+use crate::config::{Backend, Settings, Target};
 use crate::error::{Error, Result};
-use crate::history::{DieselChange, NodeChange, Record};
-use crate::node_history;
+use crate::objects::Objects;
+use crate::records::Param;
 
+mod numbered;
 mod postgres;
 mod sqlite;
 
-/// The SQL text and facts that differ between the backends, as values.
+/// One connection type for both backends (as Vaultwarden does), so the
+/// code above the seam is written once.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// The backend type of [`AnyConnection`]; migrations run against it.
+pub(crate) type Db = <AnyConnection as Connection>::Backend;
+
+/// A one-column text result; queries name the column `value`.
+#[derive(QueryableByName)]
+pub(crate) struct TextValue {
+    #[diesel(sql_type = Text)]
+    pub value: String,
+}
+
+/// One named object of a table, with its definition (catalog reads).
+#[derive(QueryableByName)]
+struct Named {
+    #[diesel(sql_type = Text)]
+    tbl: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    def: String,
+}
+
+/// Facts about a backend that the modules above the seam decide by.
+#[derive(Debug)]
 pub(crate) struct Dialect {
-    /// The migrations compiled into the binary, and their files.
-    pub embedded: &'static EmbeddedMigrations,
-    pub embedded_sql: &'static Dir<'static>,
+    pub backend: Backend,
     /// Column types are enforced as declared (SQLite's are affinities, and
     /// it ignores a `VARCHAR(n)` length).
     pub strict_types: bool,
-    /// Our action log's DDL.
-    pub actions_ddl: &'static str,
-    /// Every column of the three tracking tables that exist, as rows
-    /// (tbl, col, type_name, optional).
-    pub tracking_columns: &'static str,
-    /// Which of a comma-separated list of names (one text parameter) exist
-    /// as tables, as rows (value).
-    pub tables_present: &'static str,
-    /// Our log's `executed_at`, and Diesel's `run_on`, as RFC 3339 in UTC.
-    pub executed_at: &'static str,
-    pub run_on: &'static str,
-    /// The Node runner's `executed_at` (Asia/Kolkata, no zone) as RFC 3339 in UTC.
-    pub node_executed_at: &'static str,
-    /// Now, as the Node runner's sessions wrote it: Asia/Kolkata, no zone.
-    pub node_now: &'static str,
-    /// The Node runner's DDL default for `executed_at`.
-    pub node_default_now: &'static str,
-    /// A parameter placeholder, numbered from 1.
-    pub placeholder: fn(usize) -> String,
-    /// The Node runner's `execution_time_ms INTEGER` from a bigint parameter.
-    pub node_execution_time: fn(&str) -> String,
-    /// A backup's file name before its extension, and the extension.
-    pub backup_stem: &'static str,
-    pub backup_extension: &'static str,
-    /// The command that backs the target up by hand.
-    pub backup_hint: fn(&Target) -> String,
-}
-
-/// One runner's lock, held until [`Engine::unlock`]: PostgreSQL's advisory
-/// locks belong to the session; SQLite's is the open lock file (none for an
-/// in-memory database, or for a read when no runner has created the file).
-pub(crate) struct Held {
-    _file: Option<File>,
-}
-
-impl Held {
-    pub(crate) fn session() -> Held {
-        Held { _file: None }
-    }
-
-    pub(crate) fn file(file: Option<File>) -> Held {
-        Held { _file: file }
-    }
+    /// One statement can write several tables (data-modifying CTEs) and
+    /// bind arrays, so many rows cost one round trip.
+    pub one_statement_writes: bool,
 }
 
 /// What a backend does differently; implemented by each backend's
@@ -86,7 +70,7 @@ pub(crate) trait Engine {
     fn prepare(&mut self, target: &Target, settings: &Settings) -> Result<()>;
     /// Starts a transaction that will write: SQLite takes the write lock up
     /// front (waiting up to the busy timeout) instead of failing when a
-    /// concurrent runner upgrades first.
+    /// concurrent writer upgrades first.
     fn begin_write(&mut self) -> QueryResult<()>;
     /// Starts a read-only transaction that sees one snapshot.
     fn begin_snapshot(&mut self) -> QueryResult<()>;
@@ -97,57 +81,20 @@ pub(crate) trait Engine {
     /// Where the connection really ended up, when the backend can say more
     /// than the target does.
     fn describe_session(&mut self) -> Option<String>;
-
-    /// Takes the migration lock (waiting at most `wait`); `create: false`
-    /// for a command that only reads and must leave nothing behind.
-    fn lock(&mut self, target: &Target, wait: Duration, create: bool) -> Result<Held>;
-    fn unlock(&mut self, held: Held) -> Result<()>;
-    /// Whether another runner holds the lock now, without taking it.
-    fn lock_held_elsewhere(&mut self, target: &Target) -> Result<bool>;
-    /// Whether `version` is in Diesel's record now, when another runner can
-    /// have changed it since the plan was made (SQLite: writers that are
-    /// not us do not take our lock); `None` when the lock rules that out.
-    fn recorded_meanwhile(&mut self, version: &str) -> QueryResult<Option<bool>>;
     /// The error a failure message means when it is the backend saying
     /// another writer is in the way.
     fn busy(&self, message: &str) -> Option<Error>;
 
-    /// Writes one step's records in the current transaction.
-    fn write(
-        &mut self,
-        node: node_history::Columns,
-        rec: &Record<'_>,
-        diesel: DieselChange,
-        node_change: NodeChange,
-    ) -> QueryResult<()>;
-    /// Writes many steps' records in the current transaction.
-    fn write_all(
-        &mut self,
-        node: node_history::Columns,
-        steps: &[(Record<'_>, DieselChange, NodeChange)],
-    ) -> QueryResult<()> {
-        write_each(self, node, steps)
-    }
-
-    /// Replays `up_sqls` where nothing can leak: (what they create, what
-    /// the live schema has).
-    fn read_schema(&mut self, up_sqls: &[&str]) -> Result<(Objects, Objects)>;
+    /// Runs `sql`, in which `$n` stands for `params[n - 1]` (a number may
+    /// appear more than once); `cache` keeps the statement prepared for the
+    /// session's life (worth it for one that runs with every migration).
+    fn execute(&mut self, sql: &str, params: &[Param<'_>], cache: bool) -> QueryResult<usize>;
     /// Invalid indexes, by name (a failed CREATE INDEX CONCURRENTLY).
-    fn invalid_indexes(&mut self) -> Vec<String>;
-    /// Writes a backup of the database to `path`.
-    fn backup(&mut self, target: &Target, path: &Path, lock_timeout: Duration) -> Result<()>;
-}
-
-/// Writes each step's records with its own statements (the default
-/// [`Engine::write_all`], and PostgreSQL's when one statement cannot hold them).
-pub(crate) fn write_each<E: Engine + ?Sized>(
-    engine: &mut E,
-    node: node_history::Columns,
-    steps: &[(Record<'_>, DieselChange, NodeChange)],
-) -> QueryResult<()> {
-    steps
-        .iter()
-        .try_for_each(|(rec, diesel, n)| engine.write(node, rec, *diesel, *n))
+    fn invalid_indexes(&mut self) -> QueryResult<Vec<String>>;
+    /// Every object of `schema` (SQLite: of the main database), one query
+    /// per kind of object however many tables there are. Objects that belong
+    /// to an extension are left out: they are not the migrations' business.
+    fn read_objects(&mut self, schema: &str) -> QueryResult<Objects>;
 }
 
 /// The engine of the connection's backend.
@@ -158,18 +105,15 @@ pub(crate) fn of(conn: &mut AnyConnection) -> &mut dyn Engine {
     }
 }
 
+/// The backend of `conn`.
+pub(crate) fn backend(conn: &mut AnyConnection) -> Backend {
+    of(conn).dialect().backend
+}
+
 /// Opens a connection to `url` with the driver of `backend`.
 pub(crate) fn establish(backend: Backend, url: &str) -> ConnectionResult<AnyConnection> {
     match backend {
         Backend::Postgres => PgConnection::establish(url).map(AnyConnection::Pg),
         Backend::Sqlite => SqliteConnection::establish(url).map(AnyConnection::Sqlite),
-    }
-}
-
-/// The dialect of `backend`, for what is decided before connecting.
-pub(crate) fn dialect(backend: Backend) -> &'static Dialect {
-    match backend {
-        Backend::Postgres => &postgres::DIALECT,
-        Backend::Sqlite => &sqlite::DIALECT,
     }
 }

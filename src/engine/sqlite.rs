@@ -1,79 +1,24 @@
-//! SQLite: foreign keys switched on per connection, runners kept apart by
-//! a lock file beside the database and IMMEDIATE transactions (which also
-//! keep out writers that are not us, so each step re-checks Diesel's
-//! record), the history written step by step, `VACUUM INTO` for backups.
+//! SQLite: foreign keys switched on per connection, IMMEDIATE transactions
+//! for writers (which also keep out writers that are not us), numbered
+//! statements, and the schema read from `sqlite_master` and its pragmas.
 
-use std::path::Path;
-use std::time::Duration;
+use std::collections::BTreeMap;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 
-use super::{Dialect, Engine, Held};
-use crate::config::Target;
-use crate::connection::{self, Settings};
-use crate::drift::{self, Objects};
+use super::numbered::Numbered;
+use super::{Dialect, Engine, Named};
+use crate::config::{self, Backend, Settings, Target};
 use crate::error::{Error, Result};
-use crate::history::{
-    __diesel_schema_migrations, DieselChange, NodeChange, Record, bxm_migration_actions,
-};
-use crate::{catalog, lock, node_history};
+use crate::objects::{Column, Index, Objects, Table};
+use crate::records::Param;
 
-const ACTIONS_DDL: &str = "
-CREATE TABLE IF NOT EXISTS bxm_migration_actions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    version TEXT NOT NULL,
-    name TEXT NOT NULL,
-    action TEXT NOT NULL CONSTRAINT chk_bxm_migration_actions_action
-        CHECK (action IN ('apply', 'force', 'skip', 'revert', 'repair', 'adopt')),
-    success INTEGER NOT NULL DEFAULT 1
-        CONSTRAINT chk_bxm_migration_actions_success CHECK (success IN (0, 1)),
-    executed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-    execution_time_ms INTEGER,
-    checksum TEXT,
-    executed_by TEXT NOT NULL,
-    tool_version TEXT NOT NULL,
-    error TEXT,
-    backup_path TEXT,
-    backup_bytes INTEGER,
-    backup_sha256 TEXT
-);
-CREATE INDEX IF NOT EXISTS idx_bxm_migration_actions_executed_at
-    ON bxm_migration_actions (executed_at);
-";
-
-pub(super) static DIALECT: Dialect = Dialect {
-    embedded: &catalog::SQLITE_MIGRATIONS,
-    embedded_sql: &catalog::SQLITE_SQL,
+static DIALECT: Dialect = Dialect {
+    backend: Backend::Sqlite,
     strict_types: false,
-    actions_ddl: ACTIONS_DDL,
-    tracking_columns: "SELECT m.name AS tbl, p.name AS col, lower(p.type) AS type_name, \
-         (p.\"notnull\" = 0 OR p.dflt_value IS NOT NULL OR p.pk > 0) AS optional \
-         FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-         WHERE m.type = 'table' \
-           AND m.name IN ('migrations', '__diesel_schema_migrations', 'bxm_migration_actions') \
-         ORDER BY m.name, p.cid",
-    tables_present: "SELECT name AS value FROM sqlite_master WHERE type = 'table' \
-         AND name IN (SELECT value FROM json_each('[\"' || replace(?, ',', '\",\"') || '\"]'))",
-    executed_at: "executed_at",
-    run_on: "strftime('%Y-%m-%dT%H:%M:%fZ', run_on)",
-    node_executed_at: "strftime('%Y-%m-%dT%H:%M:%fZ', executed_at, '-330 minutes')",
-    node_now: "strftime('%Y-%m-%d %H:%M:%f', 'now', '+330 minutes')",
-    // The Node runner's own DDL (SQLite has no now()).
-    node_default_now: "CURRENT_TIMESTAMP",
-    placeholder: |n| format!("?{n}"),
-    node_execution_time: str::to_string,
-    backup_stem: "SELECT 'buildxpert_' || replace(strftime('%Y%m%dT%H%M%fZ', 'now'), '.', '') \
-         AS value",
-    backup_extension: "sqlite3",
-    backup_hint: |target| {
-        format!(
-            "Back up first: sqlite3 {} \".backup backup_$(date +%Y%m%d_%H%M%S).sqlite3\" (or pass \
-             --backup DIR)",
-            target.connect_url
-        )
-    },
+    one_statement_writes: false,
 };
 
 impl Engine for SqliteConnection {
@@ -120,30 +65,11 @@ impl Engine for SqliteConnection {
 
     /// SQLite has no users: the operating-system account is the honest answer.
     fn current_user(&mut self) -> Result<String> {
-        Ok(connection::os_user())
+        Ok(config::os_user())
     }
 
     fn describe_session(&mut self) -> Option<String> {
         None
-    }
-
-    fn lock(&mut self, target: &Target, wait: Duration, create: bool) -> Result<Held> {
-        lock::file_lock(target, wait, create).map(Held::file)
-    }
-
-    /// Closing the file releases its lock.
-    fn unlock(&mut self, held: Held) -> Result<()> {
-        drop(held);
-        Ok(())
-    }
-
-    fn lock_held_elsewhere(&mut self, target: &Target) -> Result<bool> {
-        Ok(lock::file_held_elsewhere(target))
-    }
-
-    /// Inside BEGIN IMMEDIATE the record is current.
-    fn recorded_meanwhile(&mut self, version: &str) -> QueryResult<Option<bool>> {
-        is_recorded(self, version).map(Some)
     }
 
     fn busy(&self, message: &str) -> Option<Error> {
@@ -154,102 +80,198 @@ impl Engine for SqliteConnection {
             })
     }
 
-    /// Statement by statement: SQLite has no round trips to save.
-    fn write(
-        &mut self,
-        node: node_history::Columns,
-        rec: &Record<'_>,
-        diesel: DieselChange,
-        node_change: NodeChange,
-    ) -> QueryResult<()> {
-        match diesel {
-            DieselChange::Add => mark_applied(self, rec.version)?,
-            DieselChange::Remove => unmark_applied(self, rec.version)?,
-            DieselChange::Keep => {}
+    fn execute(&mut self, sql: &str, params: &[Param<'_>], cache: bool) -> QueryResult<usize> {
+        Numbered { sql, params, cache }.execute(self)
+    }
+
+    fn invalid_indexes(&mut self) -> QueryResult<Vec<String>> {
+        Ok(Vec::new())
+    }
+
+    fn read_objects(&mut self, _schema: &str) -> QueryResult<Objects> {
+        let mut objects = Objects::default();
+        for t in diesel::sql_query(TABLES).load::<Named>(self)? {
+            let table = Table {
+                definition: Some(t.def),
+                ..Table::default()
+            };
+            objects.tables.insert(t.tbl, table);
         }
-        match node_change {
-            NodeChange::Upsert | NodeChange::Started => {
-                let counted = node_change == NodeChange::Upsert;
-                diesel::sql_query(node_history::upsert_sql(node, &DIALECT, counted))
-                    .bind::<Text, _>(rec.version)
-                    .bind::<Text, _>(rec.title)
-                    .bind::<Nullable<Text>, _>(rec.description)
-                    .bind::<Bool, _>(rec.success)
-                    .bind::<Nullable<Text>, _>(rec.error)
-                    .bind::<Nullable<BigInt>, _>(rec.execution_time_ms)
-                    .bind::<Text, _>(rec.os_user)
-                    .execute(self)?;
+        for c in diesel::sql_query(COLUMNS).load::<LiteColumn>(self)? {
+            if let Some(table) = objects.tables.get_mut(&c.tbl) {
+                table.columns.push(Column {
+                    name: c.name,
+                    type_name: c.type_name,
+                    not_null: c.not_null,
+                    default: c.default_expr,
+                    extra: match c.pk {
+                        0 => String::new(),
+                        1 => "PRIMARY KEY".to_string(),
+                        n => format!("PRIMARY KEY (part {n})"),
+                    },
+                });
             }
-            NodeChange::Remove => {
-                diesel::sql_query("DELETE FROM migrations WHERE id = ?")
-                    .bind::<Text, _>(rec.version)
-                    .execute(self)?;
-            }
-            NodeChange::Keep => {}
         }
-        record(self, rec)
+        for i in diesel::sql_query(INDEXES).load::<LiteIndex>(self)? {
+            let Some(table) = objects.tables.get_mut(&i.tbl) else {
+                continue;
+            };
+            match (i.origin.as_str(), i.def) {
+                // CREATE INDEX: its text says everything.
+                ("c", Some(definition)) => {
+                    let index = Index {
+                        definition,
+                        valid: true,
+                    };
+                    table.indexes.insert(i.name, index);
+                }
+                // The sqlite_autoindex_* behind a UNIQUE column or clause is
+                // numbered by position; the columns it covers are what count,
+                // named the way PostgreSQL would name the constraint.
+                ("u", _) => {
+                    let name = format!("{}_{}_key", i.tbl, i.columns.replace(", ", "_"));
+                    let definition = format!("UNIQUE ({})", i.columns);
+                    insert_unique(&mut table.constraints, name, definition);
+                }
+                // The primary key is in the columns (pk).
+                _ => {}
+            }
+        }
+        // Grouped by (table, id): one entry per column of a key.
+        let mut keys: BTreeMap<(String, i64), Vec<ForeignKey>> = BTreeMap::new();
+        for k in diesel::sql_query(FOREIGN_KEYS).load::<ForeignKey>(self)? {
+            keys.entry((k.tbl.clone(), k.id)).or_default().push(k);
+        }
+        for ((tbl, _), parts) in keys {
+            let Some(table) = objects.tables.get_mut(&tbl) else {
+                continue;
+            };
+            let first = &parts[0];
+            let from: Vec<&str> = parts.iter().map(|p| p.from_column.as_str()).collect();
+            let to: Option<Vec<&str>> = parts.iter().map(|p| p.to_column.as_deref()).collect();
+            let mut definition = format!(
+                "FOREIGN KEY ({}) REFERENCES {}",
+                from.join(", "),
+                first.target
+            );
+            if let Some(to) = to {
+                definition.push_str(&format!("({})", to.join(", ")));
+            }
+            for (event, action) in [("UPDATE", &first.on_update), ("DELETE", &first.on_delete)] {
+                if action != "NO ACTION" {
+                    definition.push_str(&format!(" ON {event} {action}"));
+                }
+            }
+            let name = format!("{tbl}_{}_fkey", from.join("_"));
+            insert_unique(&mut table.constraints, name, definition);
+        }
+        for t in diesel::sql_query(TRIGGERS).load::<Named>(self)? {
+            if let Some(table) = objects.tables.get_mut(&t.tbl) {
+                table.triggers.insert(t.name, t.def);
+            }
+        }
+        Ok(objects)
     }
+}
 
-    fn read_schema(&mut self, up_sqls: &[&str]) -> Result<(Objects, Objects)> {
-        drift::sqlite::read(self, up_sqls)
+/// Made-up names can collide (two keys on one column): number the later.
+fn insert_unique(into: &mut BTreeMap<String, String>, name: String, definition: String) {
+    let mut key = name.clone();
+    let mut n = 1;
+    while into.contains_key(&key) {
+        n += 1;
+        key = format!("{name}{n}");
     }
-
-    fn invalid_indexes(&mut self) -> Vec<String> {
-        Vec::new()
-    }
-
-    fn backup(&mut self, _target: &Target, path: &Path, _lock_timeout: Duration) -> Result<()> {
-        diesel::sql_query("VACUUM INTO ?")
-            .bind::<Text, _>(path.to_string_lossy())
-            .execute(self)
-            .map(drop)
-            .map_err(|e| Error::Backup(format!("VACUUM INTO {} failed: {e}", path.display())))
-    }
+    into.insert(key, definition);
 }
 
-/// Appends a row to our log only.
-fn record(conn: &mut SqliteConnection, rec: &Record<'_>) -> QueryResult<()> {
-    let (backup_path, backup_bytes, backup_sha256) = rec.backup_columns();
-    diesel::insert_into(bxm_migration_actions::table)
-        .values((
-            bxm_migration_actions::version.eq(rec.version),
-            bxm_migration_actions::name.eq(rec.name),
-            bxm_migration_actions::action.eq(rec.action.as_str()),
-            bxm_migration_actions::success.eq(rec.success),
-            bxm_migration_actions::execution_time_ms.eq(rec.execution_time_ms),
-            bxm_migration_actions::checksum.eq(rec.checksum),
-            bxm_migration_actions::executed_by.eq(rec.executed_by),
-            bxm_migration_actions::tool_version.eq(env!("CARGO_PKG_VERSION")),
-            bxm_migration_actions::error.eq(rec.error),
-            bxm_migration_actions::backup_path.eq(backup_path.as_deref()),
-            bxm_migration_actions::backup_bytes.eq(backup_bytes),
-            bxm_migration_actions::backup_sha256.eq(backup_sha256),
-        ))
-        .execute(conn)
-        .map(drop)
+#[derive(QueryableByName)]
+struct LiteColumn {
+    #[diesel(sql_type = Text)]
+    tbl: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    type_name: String,
+    #[diesel(sql_type = Bool)]
+    not_null: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    default_expr: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pk: i64,
 }
 
-/// Whether Diesel's record lists `version` now; asked again inside each
-/// migration's transaction, so a runner that lost a race does not apply a
-/// migration twice.
-fn is_recorded(conn: &mut SqliteConnection, version: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        __diesel_schema_migrations::table.filter(__diesel_schema_migrations::version.eq(version)),
-    ))
-    .get_result(conn)
+#[derive(QueryableByName)]
+struct LiteIndex {
+    #[diesel(sql_type = Text)]
+    tbl: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    origin: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    def: Option<String>,
+    #[diesel(sql_type = Text)]
+    columns: String,
 }
 
-fn mark_applied(conn: &mut SqliteConnection, version: &str) -> QueryResult<()> {
-    diesel::insert_into(__diesel_schema_migrations::table)
-        .values(__diesel_schema_migrations::version.eq(version))
-        .execute(conn)
-        .map(drop)
+#[derive(QueryableByName)]
+struct ForeignKey {
+    #[diesel(sql_type = Text)]
+    tbl: String,
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    target: String,
+    #[diesel(sql_type = Text)]
+    from_column: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    to_column: Option<String>,
+    #[diesel(sql_type = Text)]
+    on_update: String,
+    #[diesel(sql_type = Text)]
+    on_delete: String,
 }
 
-fn unmark_applied(conn: &mut SqliteConnection, version: &str) -> QueryResult<()> {
-    diesel::delete(
-        __diesel_schema_migrations::table.filter(__diesel_schema_migrations::version.eq(version)),
-    )
-    .execute(conn)
-    .map(drop)
+/// A table of the schema's own (SQLite's internal ones, such as
+/// sqlite_sequence, are not the migrations').
+macro_rules! own_table {
+    () => {
+        "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+    };
 }
+
+// One query per kind of object, as on PostgreSQL.
+const TABLES: &str = concat!(
+    "SELECT m.name AS tbl, m.name AS name, coalesce(m.sql, '') AS def \
+     FROM sqlite_master m WHERE ",
+    own_table!()
+);
+
+const COLUMNS: &str = concat!(
+    "SELECT m.name AS tbl, p.name AS name, p.type AS type_name, p.\"notnull\" AS not_null, \
+     p.dflt_value AS default_expr, p.pk AS pk \
+     FROM sqlite_master m, pragma_table_info(m.name) p WHERE ",
+    own_table!(),
+    " ORDER BY m.name, p.cid"
+);
+
+const INDEXES: &str = concat!(
+    "SELECT m.name AS tbl, il.name AS name, il.origin AS origin, s.sql AS def, \
+     coalesce((SELECT group_concat(name, ', ') FROM (SELECT ii.name AS name \
+     FROM pragma_index_info(il.name) ii ORDER BY ii.seqno)), '') AS columns \
+     FROM sqlite_master m, pragma_index_list(m.name) il \
+     LEFT JOIN sqlite_master s ON s.type = 'index' AND s.name = il.name WHERE ",
+    own_table!()
+);
+
+const FOREIGN_KEYS: &str = concat!(
+    "SELECT m.name AS tbl, f.id AS id, f.\"table\" AS target, f.\"from\" AS from_column, \
+     f.\"to\" AS to_column, f.on_update AS on_update, f.on_delete AS on_delete \
+     FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE ",
+    own_table!(),
+    " ORDER BY m.name, f.id, f.seq"
+);
+
+const TRIGGERS: &str = "SELECT tbl_name AS tbl, name AS name, coalesce(sql, '') AS def \
+     FROM sqlite_master WHERE type = 'trigger'";

@@ -13,8 +13,8 @@ use diesel::prelude::*;
 
 use buildxpert_migrate::catalog::Catalog;
 use buildxpert_migrate::config::Backend;
-use buildxpert_migrate::connection::AnyConnection;
 use buildxpert_migrate::drift::{Change, Difference, Scope, compare};
+use buildxpert_migrate::engine::AnyConnection;
 
 use crate::support::{PgDb, SqliteDb, assert_same_schema, migrate, strings};
 

@@ -12,6 +12,7 @@ mod errors;
 mod fleet;
 mod integrity;
 mod interop;
+mod layers;
 mod limits;
 mod node_runner;
 mod node_schema;
