@@ -11,7 +11,7 @@ use crate::backup;
 use crate::catalog::Catalog;
 use crate::config::{self, Backend, Environment, Settings, Target, UrlSource};
 use crate::connection::{self, Conn};
-use crate::drift;
+use crate::drift::{self, Scratch};
 use crate::error::{Error, Result};
 use crate::history::{self, DbState};
 use crate::lock;
@@ -27,6 +27,8 @@ use crate::runner::{self, RunContext};
 /// What every command needs besides the connection.
 struct Context<'a> {
     target: Target,
+    /// `--scratch-database-url`: where replays may create their database.
+    scratch_server: Option<Target>,
     catalog: Catalog,
     global: &'a GlobalArgs,
     settings: Settings,
@@ -94,14 +96,45 @@ fn open<'a>(
             target.source
         );
     }
+    let scratch_server = scratch_server(global, &var)?;
     let ctx = Context {
         target,
+        scratch_server,
         catalog,
         global,
         settings,
         production: env.production(),
     };
     Ok((ctx, conn))
+}
+
+/// `--scratch-database-url`, else `BUILDXPERT_SCRATCH_DATABASE_URL`.
+fn scratch_server(
+    global: &GlobalArgs,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Target>> {
+    let (url, source) = match &global.scratch_database_url {
+        Some(url) => (Some(url.clone()), UrlSource::Flag),
+        None => (var(SCRATCH_VARIABLE), UrlSource::Environment),
+    };
+    url.filter(|u| !u.trim().is_empty())
+        .map(|url| Target::parse(&url, source))
+        .transpose()
+}
+
+/// The environment's way to give `--scratch-database-url` (and fleet's way
+/// to hand it to its children without showing it in `ps`).
+pub(crate) const SCRATCH_VARIABLE: &str = "BUILDXPERT_SCRATCH_DATABASE_URL";
+
+impl Context<'_> {
+    /// Where this command's replays run.
+    fn scratch(&self) -> Scratch<'_> {
+        Scratch {
+            target: &self.target,
+            server: self.scratch_server.as_ref(),
+            settings: &self.settings,
+        }
+    }
 }
 
 /// The migrations for `backend` (or `--migration-dir`'s), with the
@@ -194,7 +227,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, force: bool) -> Result<()> {
     if args.dry_run {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
-        drift::check_adoption(conn, &ctx.catalog, &state, &plan.adopted())?;
+        drift::check_adoption(conn, &ctx.scratch(), &ctx.catalog, &state, &plan.adopted())?;
         return print(&report::plan_text(&plan, &ctx.target));
     }
     if force && args.backup.is_none() && !ctx.global.quiet {
@@ -203,17 +236,17 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, force: bool) -> Result<()> {
     lock::with_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
-        drift::check_adoption(conn, &ctx.catalog, &state, &plan.adopted())?;
+        drift::check_adoption(conn, &ctx.scratch(), &ctx.catalog, &state, &plan.adopted())?;
         let applied = plan::applied_entries(&ctx.catalog, &state);
         // `--verify` refuses drift. `force` ends by saying what it restored,
         // when the comparison can be made: a migration that inserts rows
         // the next one rejects cannot be replayed, and must not stop a force.
         let before = if args.verify {
-            let found = drift::of_applied(conn, &applied)?;
+            let found = drift::of_applied(conn, &ctx.scratch(), &applied)?;
             drift::refuse(&found, false)?;
             found
         } else if force && args.format == Output::Text {
-            drift::of_applied(conn, &applied).unwrap_or_else(|e| {
+            drift::of_applied(conn, &ctx.scratch(), &applied).unwrap_or_else(|e| {
                 log::info!("not comparing the schema before the force: {e}");
                 Vec::new()
             })
@@ -232,7 +265,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, force: bool) -> Result<()> {
         if force && !before.is_empty() && !ctx.global.quiet {
             let state = history::read_state(conn, &ctx.catalog)?;
             let applied = plan::applied_entries(&ctx.catalog, &state);
-            if let Ok(after) = drift::of_applied(conn, &applied) {
+            if let Ok(after) = drift::of_applied(conn, &ctx.scratch(), &applied) {
                 print(&report::restored_text(&before, &after))?;
             }
         }
@@ -246,7 +279,11 @@ pub fn verify(global: &GlobalArgs, args: &VerifyArgs) -> Result<()> {
     let differences =
         lock::with_read_lock(&mut conn, &ctx.target, ctx.settings.lock_wait, |conn| {
             let state = history::read_state(conn, &ctx.catalog)?;
-            drift::of_applied(conn, &plan::applied_entries(&ctx.catalog, &state))
+            drift::of_applied(
+                conn,
+                &ctx.scratch(),
+                &plan::applied_entries(&ctx.catalog, &state),
+            )
         })?;
     print(&match args.format {
         Format::Table => report::drift_text(&differences),
@@ -267,13 +304,13 @@ pub fn adopt(global: &GlobalArgs, args: &AdoptArgs) -> Result<()> {
     if args.dry_run {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
-        drift::check_adoption(conn, &ctx.catalog, &state, &plan.adopted())?;
+        drift::check_adoption(conn, &ctx.scratch(), &ctx.catalog, &state, &plan.adopted())?;
         return print(&report::plan_text(&plan, &ctx.target));
     }
     lock::with_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
-        drift::check_adoption(conn, &ctx.catalog, &state, &plan.adopted())?;
+        drift::check_adoption(conn, &ctx.scratch(), &ctx.catalog, &state, &plan.adopted())?;
         apply_plan(conn, ctx, &state, &plan, None, args.format, false)
     })
 }
@@ -507,7 +544,11 @@ pub fn status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
     };
     print(&text)?;
     if args.verify {
-        let differences = drift::of_applied(conn, &plan::applied_entries(&ctx.catalog, &state))?;
+        let differences = drift::of_applied(
+                conn,
+                &ctx.scratch(),
+                &plan::applied_entries(&ctx.catalog, &state),
+            )?;
         if args.format == Format::Table {
             print(&report::drift_text(&differences))?;
         }

@@ -43,7 +43,7 @@ impl<T> ByBackend<T> {
 
 /// Session settings a run needs.
 #[derive(Debug, Clone)]
-pub(crate) struct Settings {
+pub struct Settings {
     /// Keep retrying a failing connection this long (`--wait`).
     pub wait: Option<Duration>,
     /// How long to wait for another runner (SQLite: the busy timeout).
@@ -52,6 +52,18 @@ pub(crate) struct Settings {
     pub lock_timeout: Duration,
     /// PostgreSQL `statement_timeout` (`--statement-timeout`), off by default.
     pub statement_timeout: Option<Duration>,
+}
+
+impl Default for Settings {
+    /// The command line's defaults.
+    fn default() -> Settings {
+        Settings {
+            wait: None,
+            lock_wait: Duration::from_secs(300),
+            lock_timeout: Duration::from_secs(5),
+            statement_timeout: None,
+        }
+    }
 }
 
 /// The operating-system account running the binary (what the Node.js
@@ -63,7 +75,7 @@ pub(crate) fn os_user() -> String {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum UrlSource {
+pub enum UrlSource {
     Flag,
     /// `--database-url-file PATH`: a file holding only the URL.
     FlagFile(PathBuf),
@@ -102,7 +114,7 @@ impl UrlSource {
 
 /// A resolved database: what to connect to, and how to name it without secrets.
 #[derive(Clone, PartialEq, Eq)]
-pub(crate) struct Target {
+pub struct Target {
     pub backend: Backend,
     /// SQLite: the path or URI the driver opens (PostgreSQL: see [`Target::conninfo`]).
     pub connect_url: String,
@@ -198,6 +210,10 @@ impl Target {
         // libpq only knows the lowercase schemes.
         let info = ConnInfo::parse(&format!("postgresql://{rest}"))
             .map_err(|e| bad(format!("it is not a valid PostgreSQL URL ({e})")))?;
+        Ok(Self::from_conninfo(info, source))
+    }
+
+    fn from_conninfo(info: ConnInfo, source: UrlSource) -> Target {
         let host = info
             .get("host")
             .or_else(|| info.get("hostaddr"))
@@ -213,13 +229,21 @@ impl Target {
             Some(user) => format!("PostgreSQL database {database} on {host}:{port} as {user}"),
             None => format!("PostgreSQL database {database} on {host}:{port}"),
         };
-        Ok(Target {
+        Target {
             backend: Backend::Postgres,
             connect_url: String::new(),
             source,
             conninfo: Some(info),
             display,
-        })
+        }
+    }
+
+    /// Another database on the same PostgreSQL server, reached the same way
+    /// (`None` for SQLite).
+    pub fn with_database(&self, name: &str) -> Option<Target> {
+        let mut info = self.conninfo.clone()?;
+        info.set("dbname", name);
+        Some(Self::from_conninfo(info, self.source.clone()))
     }
 
     /// SQLite: the database file on disk (`None` for PostgreSQL and

@@ -4,13 +4,22 @@
 
 use std::collections::BTreeMap;
 
-/// Every table (with its columns, constraints, indexes and triggers) and
-/// function of one schema.
+/// Every table (with its columns, constraints, indexes, triggers and
+/// policies), function, view and sequence of one schema, and the
+/// database's extensions.
 #[derive(Debug, Default)]
 pub struct Objects {
     pub tables: BTreeMap<String, Table>,
     /// "name(argument types)" → definition.
     pub functions: BTreeMap<String, String>,
+    /// Views and materialized views: name → "VIEW …" / "MATERIALIZED VIEW …"
+    /// with the definition.
+    pub views: BTreeMap<String, String>,
+    /// Sequences no column owns: name → type, increment, bounds, start,
+    /// cache, cycle (never the current value, which the application moves).
+    pub sequences: BTreeMap<String, String>,
+    /// Extensions installed in the database: name → schema.
+    pub extensions: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Default)]
@@ -19,7 +28,17 @@ pub struct Table {
     pub columns: Vec<Column>,
     pub constraints: BTreeMap<String, String>,
     pub indexes: BTreeMap<String, Index>,
+    /// Definitions, with " (disabled)" and the like when not enabled.
     pub triggers: BTreeMap<String, String>,
+    /// Row-level security policies: name → command, roles and expressions.
+    pub policies: BTreeMap<String, String>,
+    /// The sequences its columns own (serial, identity), as
+    /// [`Objects::sequences`].
+    pub sequences: BTreeMap<String, String>,
+    /// What changes how the application sees the table beyond its columns:
+    /// "persistence" (logged, unlogged), "row level security" (off, on,
+    /// forced).
+    pub properties: BTreeMap<String, String>,
     /// SQLite's CREATE TABLE text: the only place its CHECKs are kept.
     pub definition: Option<String>,
 }
@@ -29,6 +48,8 @@ pub struct Column {
     pub name: String,
     pub type_name: String,
     pub not_null: bool,
+    /// A collation other than the type's default (`"C"`).
+    pub collation: Option<String>,
     pub default: Option<String>,
     /// Identity, generation (PostgreSQL) or key membership (SQLite).
     pub extra: String,
@@ -47,6 +68,10 @@ impl Column {
     /// The column as one line: type, NOT NULL, default, identity.
     pub fn definition(&self) -> String {
         let mut text = self.type_name.clone();
+        if let Some(collation) = &self.collation {
+            text.push_str(" COLLATE ");
+            text.push_str(collation);
+        }
         if self.not_null {
             text.push_str(" NOT NULL");
         }

@@ -21,6 +21,11 @@ pub struct GlobalArgs {
     )]
     pub database_url_file: Option<PathBuf>,
 
+    /// Where verify and adoption may create their scratch database (a server of the same
+    /// PostgreSQL version; default: the database's own server). Also BUILDXPERT_SCRATCH_DATABASE_URL
+    #[arg(long, global = true, value_name = "URL")]
+    pub scratch_database_url: Option<String>,
+
     /// Refuse a PostgreSQL connection that is not encrypted with TLS (exit 3)
     #[arg(long, global = true)]
     pub require_tls: bool,

@@ -437,7 +437,7 @@ pub(crate) fn drift_text(differences: &[Difference]) -> String {
     for difference in differences {
         if table != Some(&difference.table) {
             let heading = if difference.table.is_empty() {
-                "(functions)"
+                "(schema)"
             } else {
                 &difference.table
             };
@@ -445,6 +445,9 @@ pub(crate) fn drift_text(differences: &[Difference]) -> String {
             table = Some(&difference.table);
         }
         text.push_str(&format!("  {difference}\n"));
+        if difference.is_body() {
+            text.push_str(&body_diff(difference));
+        }
     }
     let count = |change| differences.iter().filter(|d| d.change == change).count();
     text.push_str(&format!(
@@ -455,6 +458,21 @@ pub(crate) fn drift_text(differences: &[Difference]) -> String {
         count(Change::Extra)
     ));
     text
+}
+
+/// A function's or view's body as the migrations define it (`-`) and as
+/// the database has it (`+`), the lines that differ with a little context.
+fn body_diff(difference: &Difference) -> String {
+    let expected = difference.expected.as_deref().unwrap_or_default();
+    let found = difference.found.as_deref().unwrap_or_default();
+    similar::TextDiff::from_lines(expected, found)
+        .unified_diff()
+        .context_radius(2)
+        .header("expected (migrations)", "found (database)")
+        .to_string()
+        .lines()
+        .map(|line| format!("    {line}\n"))
+        .collect()
 }
 
 /// `verify --format json`: one object per difference.

@@ -11,6 +11,9 @@ pub struct Statement {
     pub line: usize,
 }
 
+/// How many of a statement's first tokens [`heads`] keeps.
+const HEAD: usize = 6;
+
 /// The text without a leading byte-order mark, which PostgreSQL would read
 /// as part of the first keyword.
 pub fn without_bom(sql: &str) -> &str {
@@ -19,8 +22,42 @@ pub fn without_bom(sql: &str) -> &str {
 
 /// Every statement's first word (upper-cased) with its line, in order.
 pub fn statements(sql: &str) -> Vec<Statement> {
+    scan(sql).into_iter().map(|(statement, _)| statement).collect()
+}
+
+/// Each statement's first few tokens as written (comments left out).
+fn heads(sql: &str) -> Vec<Vec<String>> {
+    scan(sql).into_iter().map(|(_, head)| head).collect()
+}
+
+/// The extensions a migration creates (`CREATE EXTENSION [IF NOT EXISTS]
+/// name`), by name as PostgreSQL folds it.
+pub fn created_extensions(sql: &str) -> Vec<String> {
+    heads(sql)
+        .into_iter()
+        .filter_map(|head| {
+            let upper: Vec<String> = head.iter().map(|w| w.to_uppercase()).collect();
+            if upper.first()? != "CREATE" || upper.get(1)? != "EXTENSION" {
+                return None;
+            }
+            let at = if upper.get(2..5) == Some(&["IF".into(), "NOT".into(), "EXISTS".into()]) {
+                5
+            } else {
+                2
+            };
+            let name = head.get(at)?;
+            Some(match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+                Some(quoted) => quoted.replace("\"\"", "\""),
+                None => name.to_lowercase(),
+            })
+        })
+        .collect()
+}
+
+/// Every statement with its first [`HEAD`] tokens.
+fn scan(sql: &str) -> Vec<(Statement, Vec<String>)> {
     let chars: Vec<char> = without_bom(sql).chars().collect();
-    let mut found: Vec<Statement> = Vec::new();
+    let mut found: Vec<(Statement, Vec<String>)> = Vec::new();
     let mut line = 1;
     let mut at_start = true;
     let mut body = Body::default();
@@ -48,6 +85,11 @@ pub fn statements(sql: &str) -> Vec<Statement> {
             _ if c.is_whitespace() => {}
             _ => {
                 let end = skip_token(&chars, i, &mut line);
+                if let Some((_, head)) = found.last_mut().filter(|_| !at_start)
+                    && head.len() < HEAD
+                {
+                    head.push(chars[i..end].iter().collect());
+                }
                 // Inside a statement only short words matter to a body
                 // (CONSTRAINT and TEMPORARY are the longest): no copy of
                 // the others.
@@ -65,7 +107,8 @@ pub fn statements(sql: &str) -> Vec<Statement> {
                         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                         .collect();
                     body.create = keyword == "CREATE";
-                    found.push(Statement { keyword, line });
+                    let head = vec![chars[i..end].iter().collect()];
+                    found.push((Statement { keyword, line }, head));
                     at_start = false;
                 } else {
                     body.read(&word);
@@ -335,6 +378,14 @@ mod tests {
             ),
             "CREATE UNIQUE INDEX  IF NOT EXISTS uq ON t (c); -- CONCURRENTLY\nSELECT 'concurrently';"
         );
+    }
+
+    #[test]
+    fn created_extensions_are_named_as_postgresql_folds_them() {
+        let sql = "CREATE EXTENSION IF NOT EXISTS citext;\n-- CREATE EXTENSION x;\n\
+                   create extension \"uuid-ossp\" WITH SCHEMA public;\nCREATE TABLE extension (id int);\n\
+                   CREATE EXTENSION PgCrypto;";
+        assert_eq!(created_extensions(sql), ["citext", "uuid-ossp", "pgcrypto"]);
     }
 
     #[test]

@@ -295,33 +295,48 @@ type Canon = Vec<(Lex, String)>;
 /// removed (those around a compound expression stay: `(a OR b) AND c` is
 /// not `a OR (b AND c)`).
 fn canonical(text: &str) -> Vec<String> {
-    let tokens: Canon = lex(text)
-        .into_iter()
-        .filter_map(|t| {
-            let piece = &text[t.start..t.end];
-            match t.lex {
-                Lex::Space | Lex::Comment => None,
-                Lex::Word => Some((Lex::Word, piece.to_lowercase())),
-                Lex::Quoted => {
-                    let name = identifier(piece, Lex::Quoted);
-                    let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-                        && name.chars().all(|c| {
-                            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$'
-                        });
-                    Some(if plain {
-                        (Lex::Word, name)
-                    } else {
-                        (Lex::Quoted, piece.to_string())
-                    })
-                }
-                lex => Some((lex, piece.to_string())),
-            }
-        })
-        .collect();
-    unwrap_atoms(without_text_casts(tokens))
+    unwrap_atoms(without_text_casts(tokens(text)))
         .into_iter()
         .map(|(_, text)| text)
         .collect()
+}
+
+/// The tokens that count: no whitespace or comments, words in lower case,
+/// needless quotes gone. A dollar-quoted body (a function's) is compared
+/// token by token too, so its layout does not count either.
+fn tokens(text: &str) -> Canon {
+    let mut out = Canon::new();
+    for t in lex(text) {
+        let piece = &text[t.start..t.end];
+        match t.lex {
+            Lex::Space | Lex::Comment => {}
+            Lex::Word => out.push((Lex::Word, piece.to_lowercase())),
+            Lex::Quoted => {
+                let name = identifier(piece, Lex::Quoted);
+                let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+                    && name.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$'
+                    });
+                out.push(if plain {
+                    (Lex::Word, name)
+                } else {
+                    (Lex::Quoted, piece.to_string())
+                });
+            }
+            Lex::Dollar => {
+                // `$tag$ … $tag$`: whichever tag, the body is what counts.
+                let tag = piece[1..].find('$').map_or(piece.len(), |end| end + 2);
+                let inner = piece
+                    .get(tag..piece.len().saturating_sub(tag))
+                    .unwrap_or_default();
+                out.push((Lex::Symbol, "$$(".to_string()));
+                out.extend(tokens(inner));
+                out.push((Lex::Symbol, ")$$".to_string()));
+            }
+            lex => out.push((lex, piece.to_string())),
+        }
+    }
+    out
 }
 
 fn is(t: &Canon, i: usize, text: &str) -> bool {
@@ -532,6 +547,20 @@ mod tests {
         ));
         assert!(!same("'Pending'", "'pending'"));
         assert!(!same("\"Users\"", "users"));
+    }
+
+    #[test]
+    fn a_function_body_differs_by_its_tokens_not_its_layout() {
+        let body = "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $function$\nBEGIN\n  \
+                    NEW.updated_at = now();\n  RETURN NEW;\nEND;\n$function$";
+        let relaid = "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ begin\n\
+                      new.updated_at = now(); -- touch\nreturn new; end; $$";
+        assert!(same(body, relaid));
+        assert!(!same(body, &body.replace("now()", "clock_timestamp()")));
+        assert!(!same(
+            "AS $$ SELECT 'a  b' $$",
+            "AS $$ SELECT 'a b' $$"
+        ));
     }
 
     #[test]

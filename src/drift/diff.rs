@@ -1,5 +1,7 @@
 //! Comparing two schemas' objects: every table, column (and their order),
-//! constraint, index, trigger and function, matched by name; definitions
+//! constraint, index, trigger, policy and table property (persistence,
+//! row-level security), function, view, sequence, and the extensions the
+//! migrations create, matched by name; definitions
 //! compared as [`super::canon`] normalises them, differences keeping the
 //! original text.
 
@@ -26,11 +28,12 @@ pub enum Change {
 pub struct Difference {
     #[serde(rename = "kind")]
     pub change: Change,
-    /// The table it belongs to ("" for a function).
+    /// The table it belongs to ("" for a function, view, sequence or extension).
     pub table: String,
     /// "table", "column amount", "index idx_bookings_status", "constraint
-    /// users_email_key", "trigger t", "function f(integer)", "order of
-    /// columns", or (SQLite) "table definition".
+    /// users_email_key", "trigger t", "policy p", "persistence", "row level
+    /// security", "function f(integer)", "view v", "sequence s", "extension
+    /// e", "order of columns", or (SQLite) "table definition".
     pub object: String,
     /// The definition the migrations give (None when Extra).
     pub expected: Option<String>,
@@ -39,12 +42,20 @@ pub struct Difference {
 }
 
 impl Difference {
+    /// Whether the definitions are bodies of many lines (a function's or a
+    /// view's), which reports show as a diff.
+    pub fn is_body(&self) -> bool {
+        self.change == Change::Changed
+            && (self.object.starts_with("function ") || self.object.starts_with("view "))
+    }
+
     /// The object as a person names it: columns with their table.
     fn label(&self) -> String {
         match self.object.as_str() {
             "table" => format!("table {}", self.table),
             "table definition" => format!("definition of table {}", self.table),
             "order of columns" => format!("order of the columns of table {}", self.table),
+            "persistence" | "row level security" => format!("{} of table {}", self.object, self.table),
             object => match object.strip_prefix("column ") {
                 Some(column) => format!("column {}.{column}", self.table),
                 None => object.to_string(),
@@ -66,6 +77,10 @@ impl fmt::Display for Difference {
                     && same(expected, definition)
                 {
                     return write!(f, "{label} is invalid (a failed CREATE INDEX CONCURRENTLY)");
+                }
+                // Bodies span many lines: reports show them as a diff.
+                if self.is_body() {
+                    return write!(f, "{label} differs from what the migrations define");
                 }
                 write!(
                     f,
@@ -110,14 +125,19 @@ pub(super) fn differences(expected: &Objects, live: &Objects, scope: Scope<'_>) 
             }
         }
     }
-    compare_named(
-        "",
-        "function",
-        &expected.functions,
-        &live.functions,
-        whole_schema,
-        &mut out,
-    );
+    for (kind, want, have) in [
+        ("function", &expected.functions, &live.functions),
+        ("view", &expected.views, &live.views),
+        ("sequence", &expected.sequences, &live.sequences),
+    ] {
+        compare_named("", kind, want, have, whole_schema, &mut out);
+    }
+    // Only the migrations' own: an extension installed by hand is not drift.
+    for (name, schema) in &expected.extensions {
+        if !live.extensions.contains_key(name) {
+            out.push(missing("", &format!("extension {name}"), schema.clone()));
+        }
+    }
     out.sort_by(|a, b| (&a.table, &a.object).cmp(&(&b.table, &b.object)));
     out
 }
@@ -187,13 +207,24 @@ fn compare_table(table: &str, want: &Table, have: &Table, out: &mut Vec<Differen
         }
     }
     compare_named(table, "trigger", &want.triggers, &have.triggers, true, out);
+    compare_named(table, "policy", &want.policies, &have.policies, true, out);
+    compare_named(table, "sequence", &want.sequences, &have.sequences, true, out);
+    for (property, value) in &want.properties {
+        if let Some(found) = have.properties.get(property)
+            && found != value
+        {
+            out.push(changed(table, property, value.clone(), found.clone()));
+        }
+    }
     // SQLite keeps CHECK constraints only in the CREATE TABLE text; when
     // nothing more precise differs, the text is what tells. Indexes and
     // triggers leave that text alone, so their differences do not hide a
     // change in it.
-    let text_told = out[before..]
-        .iter()
-        .all(|d| d.object.starts_with("index ") || d.object.starts_with("trigger "));
+    let text_told = out[before..].iter().all(|d| {
+        ["index ", "trigger ", "policy "]
+            .iter()
+            .any(|kind| d.object.starts_with(kind))
+    });
     if text_told
         && let (Some(want_sql), Some(have_sql)) = (&want.definition, &have.definition)
         && !same(want_sql, have_sql)
@@ -268,6 +299,7 @@ fn changed(table: &str, object: &str, expected: String, found: String) -> Differ
 /// Whether two columns are defined alike.
 fn same_column(a: &Column, b: &Column) -> bool {
     same(&a.type_name, &b.type_name)
+        && a.collation == b.collation
         && a.not_null == b.not_null
         && match (&a.default, &b.default) {
             (Some(x), Some(y)) => same(x, y),

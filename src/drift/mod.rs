@@ -1,6 +1,6 @@
-//! What the migrations define versus what the database has, with no extra
-//! database: the migrations' SQL is replayed where nothing can leak (see
-//! [`replay`]), both sides are read from the catalog through the backend
+//! What the migrations define versus what the database has: the migrations'
+//! SQL is replayed where nothing can reach a live object (a scratch
+//! database, see [`replay`]), both sides are read from the catalog through the backend
 //! seam, and every object is compared ([`diff`]). Definitions are
 //! normalised only as far as PostgreSQL's own printing varies ([`canon`]);
 //! the differences keep the original text.
@@ -15,12 +15,14 @@ use crate::engine::AnyConnection;
 use crate::error::{Error, Result};
 use crate::history::DbState;
 use crate::records::TRACKING_TABLES;
+use crate::sqltext;
 
 mod canon;
 mod diff;
 mod replay;
 
 pub use diff::{Change, Difference, Scope};
+pub use replay::Scratch;
 
 /// Replays `up_sqls` (each a whole migration file, in order) where nothing
 /// can leak, reads the objects they create, and compares them with the live
@@ -28,20 +30,33 @@ pub use diff::{Change, Difference, Scope};
 /// Returns every difference, sorted by table then object.
 pub fn compare(
     conn: &mut AnyConnection,
+    scratch: &Scratch<'_>,
     up_sqls: &[&str],
     scope: Scope<'_>,
 ) -> Result<Vec<Difference>> {
-    let (expected, live) = replay::read(conn, up_sqls)?;
+    let (mut expected, live) = replay::read(conn, scratch, up_sqls)?;
+    // The replay's database had the live one's extensions to begin with:
+    // those the migrations create are what their text says.
+    expected.extensions = up_sqls
+        .iter()
+        .flat_map(|sql| sqltext::created_extensions(sql))
+        .map(|name| (name, String::new()))
+        .collect();
     Ok(diff::differences(&expected, &live, scope))
 }
 
 /// The live schema against what the `applied` migrations define, compared
 /// by replaying their up.sql where nothing can leak (without CONCURRENTLY,
 /// which a transaction refuses: the objects are the same).
-pub(crate) fn of_applied(conn: &mut AnyConnection, applied: &[&Entry]) -> Result<Vec<Difference>> {
+pub(crate) fn of_applied(
+    conn: &mut AnyConnection,
+    scratch: &Scratch<'_>,
+    applied: &[&Entry],
+) -> Result<Vec<Difference>> {
     let sqls: Vec<&str> = applied.iter().map(|e| e.up_sql.as_str()).collect();
     compare(
         conn,
+        scratch,
         &sqls,
         Scope::Schema {
             ignore: &TRACKING_TABLES,
@@ -74,6 +89,7 @@ pub(crate) fn refuse(differences: &[Difference], strict: bool) -> Result<()> {
 /// not a reason to refuse.
 pub(crate) fn check_adoption(
     conn: &mut AnyConnection,
+    scratch: &Scratch<'_>,
     catalog: &Catalog,
     state: &DbState,
     adopted: &[&Entry],
@@ -89,7 +105,7 @@ pub(crate) fn check_adoption(
         .filter(|e| state.is_applied(&e.version) || adopting.contains(e.version.as_str()))
         .map(|e| e.up_sql.as_str())
         .collect();
-    let differences: Vec<String> = compare(conn, &sqls, Scope::Tables)?
+    let differences: Vec<String> = compare(conn, scratch, &sqls, Scope::Tables)?
         .into_iter()
         .filter(|d| !(d.change == Change::Extra && d.object.starts_with("index ")))
         .map(|d| d.to_string())

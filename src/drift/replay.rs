@@ -1,20 +1,38 @@
-//! Where the migrations' SQL is replayed so that nothing can leak, and the
-//! objects it creates read back beside the live ones. PostgreSQL: in the
-//! session's temporary schema (or a scratch schema) inside a transaction
-//! that is always rolled back; SQLite: in an in-memory database.
+//! Where the migrations' SQL is replayed so that nothing can reach a live
+//! object, and the objects it creates read back beside the live ones.
+//! PostgreSQL: in a scratch database created for the replay on the same
+//! server (or the one `--scratch-database-url` names) and dropped after, so
+//! schema-qualified names, `setval`, `DO` blocks and `ALTER TABLE` land in
+//! it, and PostgreSQL prints its definitions as it prints the live ones.
+//! The live database is only read. SQLite: in an in-memory database.
+
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use diesel::connection::{SimpleConnection, TransactionManager};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Nullable, Text};
+use diesel::sql_types::{Bool, Integer, Text};
 
 use super::canon::unqualified;
-use crate::config::{Backend, ByBackend};
-use crate::engine::{self, AnyConnection};
+use crate::config::{Backend, ByBackend, Settings, Target};
+use crate::connection::{self, Conn};
+use crate::engine::{self, AnyConnection, TextValue};
 use crate::error::{Error, Result, db_message};
 use crate::objects::Objects;
 use crate::sqltext;
 
-type Replay = fn(&mut AnyConnection, &[&str]) -> Result<(Objects, Objects)>;
+/// Where the replay may create its scratch database (PostgreSQL).
+#[derive(Clone, Copy)]
+pub struct Scratch<'a> {
+    /// The live database: its server hosts the scratch database unless
+    /// `server` is given.
+    pub target: &'a Target,
+    /// `--scratch-database-url`: a server of the same major version (the
+    /// primary of a standby, say) where this role may create a database.
+    pub server: Option<&'a Target>,
+    pub settings: &'a Settings,
+}
+
+type Replay = fn(&mut AnyConnection, &Scratch<'_>, &[&str]) -> Result<(Objects, Objects)>;
 
 static REPLAY: ByBackend<Replay> = ByBackend {
     postgres: replay_postgres,
@@ -22,8 +40,12 @@ static REPLAY: ByBackend<Replay> = ByBackend {
 };
 
 /// (What the replay of `up_sqls` created, what the live schema has.)
-pub(super) fn read(conn: &mut AnyConnection, up_sqls: &[&str]) -> Result<(Objects, Objects)> {
-    (REPLAY.get(engine::backend(conn)))(conn, up_sqls)
+pub(super) fn read(
+    conn: &mut AnyConnection,
+    scratch: &Scratch<'_>,
+    up_sqls: &[&str],
+) -> Result<(Objects, Objects)> {
+    (REPLAY.get(engine::backend(conn)))(conn, scratch, up_sqls)
 }
 
 /// The files that hold statements, numbered from 1 as given, without a BOM
@@ -37,115 +59,246 @@ fn with_statements<'s>(up_sqls: &[&'s str]) -> Vec<(usize, &'s str)> {
         .collect()
 }
 
-/// Where the PostgreSQL replay runs.
-#[derive(Clone, Copy)]
-enum Place<'a> {
-    /// The session's temporary schema: needs only the TEMP privilege,
-    /// which every role has by default.
-    Temporary,
-    /// A scratch schema created in the same transaction: needs CREATE on
-    /// the database.
-    Schema(&'a str),
-}
-
-/// Why one replay attempt failed.
-enum Failure {
-    /// The scratch schema could not be created (no CREATE on the database).
-    NoScratch(diesel::result::Error),
-    /// Migration file `file` failed.
-    Replay {
-        file: usize,
-        error: diesel::result::Error,
-    },
-    Other(Error),
-}
-
+/// What the scratch database must look like before the replay, read from
+/// the live session.
 #[derive(QueryableByName)]
-struct Session {
-    #[diesel(sql_type = Nullable<Text>)]
-    live: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    pid: i32,
-    #[diesel(sql_type = Bool)]
-    temp_in_use: bool,
-}
-
-#[derive(QueryableByName)]
-struct Name {
+struct Live {
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    schema: Option<String>,
     #[diesel(sql_type = Text)]
-    name: String,
+    search_path: String,
+    #[diesel(sql_type = Integer)]
+    major: i32,
+    #[diesel(sql_type = Bool)]
+    standby: bool,
+    /// `CREATE SCHEMA` for each schema of the live database but the
+    /// system's, `;`-separated.
+    #[diesel(sql_type = Text)]
+    schemas: String,
+    /// `CREATE EXTENSION … WITH SCHEMA …` for each extension it has.
+    #[diesel(sql_type = Text)]
+    extensions: String,
 }
 
-fn replay_postgres(conn: &mut AnyConnection, up_sqls: &[&str]) -> Result<(Objects, Objects)> {
+const LIVE: &str = "SELECT current_schema()::text AS schema, \
+     current_setting('search_path') AS search_path, \
+     current_setting('server_version_num')::int / 10000 AS major, \
+     pg_is_in_recovery() AS standby, \
+     coalesce((SELECT string_agg(format('CREATE SCHEMA IF NOT EXISTS %I', nspname), ';') \
+     FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'), '') \
+     AS schemas, \
+     coalesce((SELECT string_agg(format('CREATE EXTENSION IF NOT EXISTS %I WITH SCHEMA %I', \
+     e.extname, n.nspname), ';') FROM pg_extension e \
+     JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'), '') \
+     AS extensions";
+
+/// Scratch databases left by a replay whose process died (`kill -9`): this
+/// role's, with no session in them, whose creator's session (its backend
+/// pid is in the name, given at creation) is gone too.
+const STALE: &str = "SELECT d.datname::text AS value FROM pg_database d \
+     WHERE d.datname ~ '^bxm_scratch_[0-9]+_[0-9]+$' \
+     AND pg_get_userbyid(d.datdba) = current_user \
+     AND NOT EXISTS (SELECT FROM pg_stat_activity a WHERE a.datid = d.oid) \
+     AND NOT EXISTS (SELECT FROM pg_stat_activity a \
+     WHERE a.pid::text = split_part(d.datname, '_', 3))";
+
+fn replay_postgres(
+    conn: &mut AnyConnection,
+    scratch: &Scratch<'_>,
+    up_sqls: &[&str],
+) -> Result<(Objects, Objects)> {
     let files = replayable(up_sqls)?;
-    // Read before the search_path changes. Objects the caller already
-    // keeps in its temporary schema would be mistaken for replayed ones.
-    let session = diesel::sql_query(
-        "SELECT current_schema()::text AS live, pg_backend_pid() AS pid, \
-         EXISTS (SELECT FROM pg_class WHERE relnamespace = pg_my_temp_schema()) \
-         OR EXISTS (SELECT FROM pg_proc WHERE pronamespace = pg_my_temp_schema()) \
-         AS temp_in_use",
-    )
-    .get_result::<Session>(conn)
-    .map_err(|e| Error::from_db("reading the current schema", &e))?;
-    let live = session.live.ok_or_else(|| {
-        Error::CannotCompare(
+    let live = diesel::sql_query(LIVE)
+        .get_result::<Live>(conn)
+        .map_err(|e| Error::from_db("reading the current schema", &e))?;
+    let Some(schema) = live.schema.clone() else {
+        return Err(Error::CannotCompare(
             "the search_path names no schema that exists, so there is no schema to compare \
              (fix the search_path)"
                 .to_string(),
-        )
-    })?;
-    let scratch = format!("bxm_scratch_{}", session.pid);
-    let total = up_sqls.len();
-    // pg_temp first. It cannot hold everything: PostgreSQL never looks
-    // for functions in pg_temp, so a trigger or default calling a function
-    // the migration created there fails, and a temporary table cannot
-    // reference a table in another schema. Such a replay is run again in
-    // a scratch schema created inside the same always-rolled-back
-    // transaction.
-    let in_temp = if session.temp_in_use {
-        None
-    } else {
-        match attempt(conn, &files, &live, Place::Temporary) {
-            Ok(found) => return Ok(found),
-            Err(failure) => Some(failure),
-        }
+        ));
     };
-    match attempt(conn, &files, &live, Place::Schema(&scratch)) {
-        Ok(found) => Ok(found),
-        Err(Failure::NoScratch(no_schema)) => Err(match in_temp {
-            Some(Failure::Replay { file, error }) => Error::CannotCompare(format!(
-                "migration file {file} of {total} fails when replayed in the session's \
-                 temporary schema ({}), and no scratch schema can be created instead ({}): \
-                 grant CREATE on the database to this role",
-                db_message(&error),
-                db_message(&no_schema)
-            )),
-            Some(Failure::Other(error)) => error,
-            _ => Error::from_db("creating a scratch schema for the replay", &no_schema),
-        }),
-        Err(Failure::Replay { file, error }) => Err(Error::from_db(
-            format!(
-                "replaying migration file {file} of {total} in a scratch schema (rolled back, \
-                 nothing was changed)"
-            ),
-            &error,
-        )),
-        Err(Failure::Other(error)) => Err(error),
+    let server = match scratch.server {
+        Some(server) => server,
+        None if live.standby => {
+            return Err(Error::Permission {
+                doing: "while comparing the schema with the migrations".to_string(),
+                message: format!("{} is a hot standby (read-only)", scratch.target),
+                hint: "The migrations are replayed in a scratch database, which a standby cannot \
+                       create: pass --scratch-database-url with the primary's URL (or another \
+                       server of the same PostgreSQL version where this role may create a \
+                       database)"
+                    .to_string(),
+            });
+        }
+        None => scratch.target,
+    };
+    // The scratch database is made and filled while the live schema is read.
+    std::thread::scope(|threads| {
+        let replayed = threads.spawn(|| replay_in_scratch(server, scratch.settings, &live, &files));
+        let found = read_live(conn, &schema);
+        let replayed = replayed.join().unwrap_or_else(|_| {
+            Err(Error::CannotCompare("the replay's thread panicked".to_string()))
+        });
+        Ok((replayed?, found?))
+    })
+}
+
+/// The live schema, on one snapshot (a savepoint when the caller is in a
+/// transaction, whose own changes it then sees).
+fn read_live(conn: &mut AnyConnection, schema: &str) -> Result<Objects> {
+    engine::of(conn)
+        .begin_snapshot()
+        .map_err(|e| Error::from_db("starting to read the schema", &e))?;
+    let found = engine::of(conn).read_objects(schema);
+    let ended = AnyConnection::rollback_transaction(conn);
+    let found = found.map_err(|e| Error::from_db("reading the schema catalog", &e))?;
+    ended.map_err(|e| Error::from_db("ending the read of the schema", &e))?;
+    Ok(without_qualifiers(found, &[schema]))
+}
+
+/// A scratch database, dropped when this is (also when the replay fails).
+struct ScratchDatabase {
+    admin: Conn,
+    name: String,
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        let drop = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
+        if let Err(e) = self.admin.batch_execute(&drop) {
+            log::warn!(
+                "could not drop the scratch database {}: {}; the next replay on this server \
+                 drops it",
+                self.name,
+                db_message(&e)
+            );
+        }
     }
 }
 
-/// The files to replay. `CONCURRENTLY` cannot run in a transaction and
-/// builds the same index without it; a file that ends or starts
-/// transactions itself would end the one that keeps the replay from
-/// leaving anything behind, so it is refused.
+/// Creates the scratch database on `server`, gives it the live database's
+/// schemas, extensions and search_path, replays `files` and reads what
+/// they made.
+fn replay_in_scratch(
+    server: &Target,
+    settings: &Settings,
+    live: &Live,
+    files: &[(usize, String)],
+) -> Result<Objects> {
+    let mut admin = connection::connect(server, settings)?;
+    let Server { major, creator } = diesel::sql_query(
+        "SELECT current_setting('server_version_num')::int / 10000 AS major, \
+         pg_backend_pid() AS creator",
+    )
+    .get_result::<Server>(&mut *admin)
+    .map_err(|e| Error::from_db("reading the scratch server's version", &e))?;
+    if major != live.major {
+        return Err(Error::Usage(format!(
+            "the scratch server ({server}) runs PostgreSQL {major} and the database PostgreSQL \
+             {}: definitions print differently across versions, so point \
+             --scratch-database-url at a PostgreSQL {} server",
+            live.major, live.major
+        )));
+    }
+    for stale in diesel::sql_query(STALE)
+        .load::<TextValue>(&mut *admin)
+        .unwrap_or_default()
+    {
+        let _ = admin.batch_execute(&format!(
+            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+            stale.value
+        ));
+    }
+    // Named after the session that creates (and will drop) it, so a later
+    // replay can tell one left behind from one in use.
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    let name = format!("bxm_scratch_{creator}_{stamp}");
+    admin
+        .batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE template0"))
+        .map_err(|e| cannot_create(server, &e))?;
+    let database = ScratchDatabase { admin, name };
+    let target = server
+        .with_database(&database.name)
+        .ok_or_else(|| Error::CannotCompare("no scratch database for SQLite".to_string()))?;
+    let mut scratch = connection::connect(&target, settings)?;
+    scratch
+        .batch_execute(&live.schemas)
+        .map_err(|e| Error::from_db("creating the schemas in the scratch database", &e))?;
+    // An extension that cannot be created there (not installed on that
+    // server, or not trusted) only matters if a migration needs it.
+    let mut missing = Vec::new();
+    for create in live.extensions.split(';').filter(|c| !c.is_empty()) {
+        if let Err(e) = scratch.batch_execute(create) {
+            missing.push(format!("{create}: {}", db_message(&e)));
+        }
+    }
+    scratch
+        .batch_execute(&format!("SET search_path TO {}", live.search_path))
+        .map_err(|e| Error::from_db("setting the scratch database's search_path", &e))?;
+    let total = files.len();
+    for (file, sql) in files {
+        scratch.batch_execute(sql).map_err(|e| {
+            let mut doing = format!(
+                "replaying migration file {file} of {total} in a scratch database (nothing \
+                 live was touched)"
+            );
+            if !missing.is_empty() {
+                doing.push_str(&format!(
+                    "; the live database's extensions could not all be created there ({})",
+                    missing.join("; ")
+                ));
+            }
+            Error::from_db(doing, &e)
+        })?;
+    }
+    let schema = live.schema.as_deref().unwrap_or("public");
+    let objects = engine::of(&mut scratch)
+        .read_objects(schema)
+        .map_err(|e| Error::from_db("reading the scratch database's catalog", &e))?;
+    drop(scratch);
+    drop(database);
+    Ok(without_qualifiers(objects, &[schema]))
+}
+
+/// The scratch server's major version, and the creating session's pid.
+#[derive(QueryableByName)]
+struct Server {
+    #[diesel(sql_type = Integer)]
+    major: i32,
+    #[diesel(sql_type = Integer)]
+    creator: i32,
+}
+
+/// Why no scratch database could be created, and what to do.
+fn cannot_create(server: &Target, e: &diesel::result::Error) -> Error {
+    let message = db_message(e);
+    let lower = message.to_lowercase();
+    if lower.contains("permission denied") || lower.contains("read-only transaction") {
+        return Error::Permission {
+            doing: format!("while creating a scratch database on {server} for the replay"),
+            message,
+            hint: "The migrations are replayed in a scratch database, created and dropped on \
+                   the same server: grant this role CREATEDB (ALTER ROLE … CREATEDB), or pass \
+                   --scratch-database-url with a role and server that may create one"
+                .to_string(),
+        };
+    }
+    Error::from_db("creating a scratch database for the replay", e)
+}
+
+/// The files to replay. `CONCURRENTLY` builds the same index without it,
+/// and each file runs as one batch; a file that ends or starts
+/// transactions itself cannot be replayed as the runner runs it.
 fn replayable(up_sqls: &[&str]) -> Result<Vec<(usize, String)>> {
     let mut files = Vec::new();
     for (file, sql) in with_statements(up_sqls) {
         if let Some(found) = sqltext::transaction_control(sql).first() {
             return Err(Error::CannotCompare(format!(
-                "migration file {file} has {} on line {}, which would end the transaction \
-                 that keeps the replay from leaving anything behind; it cannot be replayed",
+                "migration file {file} has {} on line {}, which a migration in a transaction \
+                 cannot hold; it cannot be replayed",
                 found.keyword, found.line
             )));
         }
@@ -154,75 +307,22 @@ fn replayable(up_sqls: &[&str]) -> Result<Vec<(usize, String)>> {
     Ok(files)
 }
 
-/// One replay in one transaction, rolled back whatever happens (a
-/// SIGKILL meanwhile leaves it uncommitted too).
-fn attempt(
-    conn: &mut AnyConnection,
-    files: &[(usize, String)],
-    live: &str,
-    place: Place<'_>,
-) -> std::result::Result<(Objects, Objects), Failure> {
-    engine::of(conn)
-        .begin_write()
-        .map_err(|e| Failure::Other(Error::from_db("starting the replay", &e)))?;
-    let result = replay_and_read(conn, files, live, place);
-    let ended = AnyConnection::rollback_transaction(conn);
-    let found = result?;
-    ended.map_err(|e| Failure::Other(Error::from_db("rolling back the replay", &e)))?;
-    Ok(found)
-}
-
-fn replay_and_read(
-    conn: &mut AnyConnection,
-    files: &[(usize, String)],
-    live: &str,
-    place: Place<'_>,
-) -> std::result::Result<(Objects, Objects), Failure> {
-    let setup = |e: diesel::result::Error| {
-        Failure::Other(Error::from_db("setting the search_path for the replay", &e))
-    };
-    // Unqualified names (CREATE TABLE IF NOT EXISTS users, REFERENCES
-    // users) resolve in the scratch place only: IF NOT EXISTS never sees
-    // the live table, and a reference to anything else fails instead of
-    // touching the live schema. pg_catalog stays implicitly first.
-    match place {
-        Place::Temporary => conn.batch_execute("SET LOCAL search_path = pg_temp"),
-        Place::Schema(name) => {
-            conn.batch_execute(&format!("CREATE SCHEMA {name}"))
-                .map_err(Failure::NoScratch)?;
-            conn.batch_execute(&format!("SET LOCAL search_path = {name}, pg_temp"))
-        }
-    }
-    .map_err(setup)?;
-    for (file, sql) in files {
-        conn.batch_execute(sql)
-            .map_err(|error| Failure::Replay { file: *file, error })?;
-    }
-    let scratch = match place {
-        Place::Schema(name) => name.to_string(),
-        // The session's pg_temp_N; none when the replay created nothing.
-        Place::Temporary => diesel::sql_query(
-            "SELECT nspname::text AS name FROM pg_namespace WHERE oid = pg_my_temp_schema()",
-        )
-        .get_result::<Name>(conn)
-        .optional()
-        .map_err(|e| Failure::Other(Error::from_db("reading the temporary schema", &e)))?
-        .map_or_else(|| "pg_temp".to_string(), |n| n.name),
-    };
-    let read = |conn: &mut AnyConnection, schema: &str| {
-        engine::of(conn)
-            .read_objects(schema)
-            .map(|objects| without_qualifiers(objects, &[live, &scratch]))
-            .map_err(|e| Failure::Other(Error::from_db("reading the schema catalog", &e)))
-    };
-    Ok((read(conn, &scratch)?, read(conn, live)?))
-}
-
 /// `objects` with every qualifier naming `schemas` or a temporary schema
 /// removed, so the scratch and the live side print alike.
 fn without_qualifiers(objects: Objects, schemas: &[&str]) -> Objects {
     let bare = |text: &str| unqualified(text, schemas);
-    let mut out = Objects::default();
+    let bare_map = |map: std::collections::BTreeMap<String, String>| {
+        map.into_iter()
+            .map(|(name, text)| (bare(&name), bare(&text)))
+            .collect()
+    };
+    let mut out = Objects {
+        functions: bare_map(objects.functions),
+        views: bare_map(objects.views),
+        sequences: objects.sequences,
+        extensions: objects.extensions,
+        ..Objects::default()
+    };
     for (name, mut table) in objects.tables {
         for column in &mut table.columns {
             column.type_name = bare(&column.type_name);
@@ -233,6 +333,7 @@ fn without_qualifiers(objects: Objects, schemas: &[&str]) -> Objects {
             .constraints
             .values_mut()
             .chain(table.triggers.values_mut())
+            .chain(table.policies.values_mut())
         {
             *text = bare(text);
         }
@@ -241,15 +342,16 @@ fn without_qualifiers(objects: Objects, schemas: &[&str]) -> Objects {
         }
         out.tables.insert(name, table);
     }
-    for (name, definition) in objects.functions {
-        out.functions.insert(bare(&name), bare(&definition));
-    }
     out
 }
 
 /// SQLite: the replay runs in an in-memory database, so it cannot reach
 /// the live file at all.
-fn replay_sqlite(live: &mut AnyConnection, up_sqls: &[&str]) -> Result<(Objects, Objects)> {
+fn replay_sqlite(
+    live: &mut AnyConnection,
+    _scratch: &Scratch<'_>,
+    up_sqls: &[&str],
+) -> Result<(Objects, Objects)> {
     let mut scratch =
         engine::establish(Backend::Sqlite, ":memory:").map_err(|e| Error::Database {
             doing: "opening an in-memory SQLite database for the replay".to_string(),

@@ -2,6 +2,8 @@
 //! statements kept prepared when asked, and the schema read from
 //! `pg_catalog`.
 
+use std::collections::BTreeMap;
+
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -49,7 +51,14 @@ impl Engine for PgConnection {
         AnsiTransactionManager::begin_transaction(self)
     }
 
+    /// Inside a transaction, a savepoint of it (which sees its changes).
     fn begin_snapshot(&mut self) -> QueryResult<()> {
+        if AnsiTransactionManager::transaction_manager_status_mut(self)
+            .transaction_depth()?
+            .is_some()
+        {
+            return AnsiTransactionManager::begin_transaction(self);
+        }
         AnsiTransactionManager::begin_transaction_sql(
             self,
             "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
@@ -115,7 +124,15 @@ impl Engine for PgConnection {
         }
         let mut objects = Objects::default();
         for t in load::<Named>(self, TABLES, schema)? {
-            objects.tables.insert(t.tbl, Table::default());
+            let (persistence, security) = t.def.split_once(' ').unwrap_or_default();
+            let mut table = Table::default();
+            table
+                .properties
+                .insert("persistence".to_string(), persistence.to_string());
+            table
+                .properties
+                .insert("row level security".to_string(), security.to_string());
+            objects.tables.insert(t.tbl, table);
         }
         for c in load::<PgColumn>(self, COLUMNS, schema)? {
             if let Some(table) = objects.tables.get_mut(&c.tbl) {
@@ -123,14 +140,23 @@ impl Engine for PgConnection {
                     name: c.name,
                     type_name: c.type_name,
                     not_null: c.not_null,
+                    collation: c.collation,
                     default: c.default_expr,
                     extra: c.extra,
                 });
             }
         }
-        for c in load::<Named>(self, CONSTRAINTS, schema)? {
-            if let Some(table) = objects.tables.get_mut(&c.tbl) {
-                table.constraints.insert(c.name, c.def);
+        let kinds: [(&str, fn(&mut Table) -> &mut BTreeMap<String, String>); 4] = [
+            (CONSTRAINTS, |t| &mut t.constraints),
+            (TRIGGERS, |t| &mut t.triggers),
+            (POLICIES, |t| &mut t.policies),
+            (OWNED_SEQUENCES, |t| &mut t.sequences),
+        ];
+        for (sql, into) in kinds {
+            for c in load::<Named>(self, sql, schema)? {
+                if let Some(table) = objects.tables.get_mut(&c.tbl) {
+                    into(table).insert(c.name, c.def);
+                }
             }
         }
         for i in load::<PgIndex>(self, INDEXES, schema)? {
@@ -142,13 +168,16 @@ impl Engine for PgConnection {
                 table.indexes.insert(i.name, index);
             }
         }
-        for t in load::<Named>(self, TRIGGERS, schema)? {
-            if let Some(table) = objects.tables.get_mut(&t.tbl) {
-                table.triggers.insert(t.name, t.def);
+        let schema_level: [(&str, fn(&mut Objects) -> &mut BTreeMap<String, String>); 4] = [
+            (FUNCTIONS, |o| &mut o.functions),
+            (VIEWS, |o| &mut o.views),
+            (SEQUENCES, |o| &mut o.sequences),
+            (EXTENSIONS, |o| &mut o.extensions),
+        ];
+        for (sql, into) in schema_level {
+            for f in load::<Named>(self, sql, schema)? {
+                into(&mut objects).insert(f.name, f.def);
             }
-        }
-        for f in load::<Named>(self, FUNCTIONS, schema)? {
-            objects.functions.insert(f.name, f.def);
         }
         Ok(objects)
     }
@@ -164,6 +193,8 @@ struct PgColumn {
     type_name: String,
     #[diesel(sql_type = Bool)]
     not_null: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    collation: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     default_expr: Option<String>,
     #[diesel(sql_type = Text)]
@@ -182,16 +213,24 @@ struct PgIndex {
     valid: bool,
 }
 
-// One query per kind of object ($1: the schema).
-const TABLES: &str = "SELECT c.relname::text AS tbl, c.relname::text AS name, '' AS def \
+// One query per kind of object ($1: the schema). A table's `def` is its
+// persistence and row-level security, space-separated.
+const TABLES: &str = "SELECT c.relname::text AS tbl, c.relname::text AS name, \
+     CASE c.relpersistence WHEN 'u' THEN 'unlogged' ELSE 'logged' END || ' ' || \
+     CASE WHEN c.relforcerowsecurity THEN 'forced' WHEN c.relrowsecurity THEN 'on' \
+     ELSE 'off' END AS def \
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
      WHERE n.nspname::text = $1 AND c.relkind IN ('r', 'p') \
      AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
      AND d.objid = c.oid AND d.deptype = 'e')";
 
+// A collation is shown only where it is not the type's own.
 const COLUMNS: &str = "SELECT c.relname::text AS tbl, \
      a.attname::text AS name, format_type(a.atttypid, a.atttypmod) AS type_name, \
      a.attnotnull AS not_null, \
+     CASE WHEN a.attcollation <> t.typcollation THEN \
+     (SELECT quote_ident(co.collname) FROM pg_collation co WHERE co.oid = a.attcollation) \
+     END AS collation, \
      CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END AS default_expr, \
      concat_ws(' ', CASE a.attidentity WHEN 'a' THEN 'GENERATED ALWAYS AS IDENTITY' \
      WHEN 'd' THEN 'GENERATED BY DEFAULT AS IDENTITY' END, \
@@ -199,15 +238,20 @@ const COLUMNS: &str = "SELECT c.relname::text AS tbl, \
      THEN 'GENERATED ALWAYS AS (' || pg_get_expr(d.adbin, d.adrelid) || ') STORED' END) \
      AS extra \
      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
-     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid \
      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
      WHERE n.nspname::text = $1 AND c.relkind IN ('r', 'p') \
      AND a.attnum > 0 AND NOT a.attisdropped \
      ORDER BY a.attrelid, a.attnum";
 
-// NOT NULL is read with the columns (PostgreSQL 18 also lists it here).
+// NOT NULL is read with the columns (PostgreSQL 18 also lists it here). A
+// foreign key whose internal triggers are disabled (ALTER TABLE … DISABLE
+// TRIGGER ALL) is no longer enforced: that is part of its definition.
 const CONSTRAINTS: &str = "SELECT c.relname::text AS tbl, \
-     con.conname::text AS name, pg_get_constraintdef(con.oid) AS def \
+     con.conname::text AS name, pg_get_constraintdef(con.oid) || \
+     CASE WHEN EXISTS (SELECT FROM pg_trigger tg WHERE tg.tgconstraint = con.oid \
+     AND tg.tgisinternal AND tg.tgenabled = 'D') \
+     THEN ' (not enforced: its triggers are disabled)' ELSE '' END AS def \
      FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
      JOIN pg_namespace n ON n.oid = c.relnamespace \
      WHERE n.nspname::text = $1 AND con.contype <> 'n'";
@@ -223,10 +267,17 @@ const INDEXES: &str = "SELECT t.relname::text AS tbl, \
      AND con.conrelid = x.indrelid AND con.contype IN ('p', 'u', 'x'))";
 
 const TRIGGERS: &str = "SELECT c.relname::text AS tbl, \
-     tg.tgname::text AS name, pg_get_triggerdef(tg.oid) AS def \
+     tg.tgname::text AS name, pg_get_triggerdef(tg.oid) || CASE tg.tgenabled \
+     WHEN 'D' THEN ' (disabled)' WHEN 'R' THEN ' (enabled for replica only)' \
+     WHEN 'A' THEN ' (enabled always)' ELSE '' END AS def \
      FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid \
      JOIN pg_namespace n ON n.oid = c.relnamespace \
      WHERE n.nspname::text = $1 AND NOT tg.tgisinternal";
+
+const POLICIES: &str = "SELECT p.tablename::text AS tbl, p.policyname::text AS name, \
+     concat_ws(' ', p.permissive, 'FOR', p.cmd, 'TO', array_to_string(p.roles, ', '), \
+     'USING (' || p.qual || ')', 'WITH CHECK (' || p.with_check || ')') AS def \
+     FROM pg_policies p WHERE p.schemaname::text = $1";
 
 // pg_get_functiondef cannot print aggregates.
 const FUNCTIONS: &str = "SELECT '' AS tbl, \
@@ -236,3 +287,39 @@ const FUNCTIONS: &str = "SELECT '' AS tbl, \
      WHERE n.nspname::text = $1 AND p.prokind <> 'a' \
      AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass \
      AND d.objid = p.oid AND d.deptype = 'e')";
+
+const VIEWS: &str = "SELECT '' AS tbl, c.relname::text AS name, \
+     CASE c.relkind WHEN 'm' THEN 'MATERIALIZED VIEW ' ELSE 'VIEW ' END || \
+     pg_get_viewdef(c.oid) AS def \
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE n.nspname::text = $1 AND c.relkind IN ('v', 'm') \
+     AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
+     AND d.objid = c.oid AND d.deptype = 'e')";
+
+// A sequence a column owns (serial, identity) belongs to that column's
+// table; the others to the schema.
+macro_rules! sequences {
+    ($owned:literal) => {
+        concat!(
+            "SELECT coalesce(t.relname::text, '') AS tbl, c.relname::text AS name, \
+             format('%s INCREMENT %s MINVALUE %s MAXVALUE %s START %s CACHE %s%s', \
+             format_type(s.seqtypid, NULL), s.seqincrement, s.seqmin, s.seqmax, s.seqstart, \
+             s.seqcache, CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END) AS def \
+             FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid \
+             AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') \
+             LEFT JOIN pg_class t ON t.oid = d.refobjid \
+             WHERE n.nspname::text = $1 AND t.oid IS ",
+            $owned
+        )
+    };
+}
+
+const SEQUENCES: &str = sequences!("NULL");
+const OWNED_SEQUENCES: &str = sequences!("NOT NULL");
+
+// Extensions belong to the database; $1 is not used.
+const EXTENSIONS: &str = "SELECT '' AS tbl, e.extname::text AS name, \
+     n.nspname::text AS def FROM pg_extension e \
+     JOIN pg_namespace n ON n.oid = e.extnamespace WHERE $1 IS NOT NULL";

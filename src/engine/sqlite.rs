@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 
@@ -54,8 +54,15 @@ impl Engine for SqliteConnection {
         AnsiTransactionManager::begin_transaction_sql(self, "BEGIN IMMEDIATE")
     }
 
-    /// A deferred transaction holds SQLite's shared lock from its first read.
+    /// A deferred transaction holds SQLite's shared lock from its first
+    /// read; inside a transaction, a savepoint of it.
     fn begin_snapshot(&mut self) -> QueryResult<()> {
+        if AnsiTransactionManager::transaction_manager_status_mut(self)
+            .transaction_depth()?
+            .is_some()
+        {
+            return AnsiTransactionManager::begin_transaction(self);
+        }
         AnsiTransactionManager::begin_transaction_sql(self, "BEGIN")
     }
 
@@ -103,6 +110,7 @@ impl Engine for SqliteConnection {
                     name: c.name,
                     type_name: c.type_name,
                     not_null: c.not_null,
+                    collation: None,
                     default: c.default_expr,
                     extra: match c.pk {
                         0 => String::new(),
@@ -169,6 +177,9 @@ impl Engine for SqliteConnection {
             if let Some(table) = objects.tables.get_mut(&t.tbl) {
                 table.triggers.insert(t.name, t.def);
             }
+        }
+        for v in diesel::sql_query(VIEWS).load::<Named>(self)? {
+            objects.views.insert(v.name, v.def);
         }
         Ok(objects)
     }
@@ -275,3 +286,6 @@ const FOREIGN_KEYS: &str = concat!(
 
 const TRIGGERS: &str = "SELECT tbl_name AS tbl, name AS name, coalesce(sql, '') AS def \
      FROM sqlite_master WHERE type = 'trigger'";
+
+const VIEWS: &str = "SELECT '' AS tbl, name AS name, coalesce(sql, '') AS def \
+     FROM sqlite_master WHERE type = 'view'";

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use super::kind::Kind;
 use super::targets::Member;
+use crate::commands;
 use crate::config::Target;
 use crate::error::exit;
 use crate::options::GlobalArgs;
@@ -36,6 +37,7 @@ pub(super) struct Finished {
 pub(super) fn run(
     exe: &Path,
     global: &[OsString],
+    scratch: Option<&str>,
     kind: &Kind<'_>,
     member: &Member,
     line: impl FnMut(&str),
@@ -51,6 +53,9 @@ pub(super) fn run(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    if let Some(url) = scratch {
+        command.env(commands::SCRATCH_VARIABLE, url);
+    }
     let started = Instant::now();
     match collect(&mut command, &member.target, line) {
         Ok((code, stdout, stderr)) => {
@@ -80,6 +85,8 @@ pub(super) fn global_flags(global: &GlobalArgs) -> Vec<OsString> {
     let GlobalArgs {
         database_url: _,
         database_url_file: _,
+        // Handed on in the environment (see `run`): it may hold a password.
+        scratch_database_url: _,
         require_tls,
         migration_dir,
         verbose,

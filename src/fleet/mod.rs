@@ -108,6 +108,10 @@ fn execute(
         kind,
         exe: std::env::current_exe()?,
         global: child::global_flags(global),
+        scratch: global
+            .scratch_database_url
+            .clone()
+            .or_else(|| std::env::var(commands::SCRATCH_VARIABLE).ok()),
         ui: Ui::new(json, global.quiet),
     };
     fleet.run(policy)
@@ -146,6 +150,8 @@ struct Fleet<'a> {
     kind: Kind<'a>,
     exe: PathBuf,
     global: Vec<OsString>,
+    /// `--scratch-database-url`, handed to each child in its environment.
+    scratch: Option<String>,
     ui: Ui,
 }
 
@@ -196,7 +202,8 @@ impl Fleet<'_> {
     /// Runs the child for `member` to its end, showing it as running meanwhile.
     fn launch(&self, member: &Member) -> Finished {
         let bar = self.ui.running(&member.name);
-        let finished = child::run(&self.exe, &self.global, &self.kind, member, |line| {
+        let scratch = self.scratch.as_deref();
+        let finished = child::run(&self.exe, &self.global, scratch, &self.kind, member, |line| {
             if let Some(bar) = &bar {
                 summary::show_progress(bar, &member.name, line);
             }

@@ -4,7 +4,6 @@
 //! that comparing leaves nothing behind, even when killed half-way.
 
 use std::process::Command;
-use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -12,11 +11,13 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use buildxpert_migrate::catalog::Catalog;
-use buildxpert_migrate::config::Backend;
-use buildxpert_migrate::drift::{Change, Difference, Scope, compare};
+use buildxpert_migrate::config::{Backend, Settings, Target, UrlSource};
+use buildxpert_migrate::drift::{Change, Difference, Scope, Scratch, compare};
 use buildxpert_migrate::engine::AnyConnection;
 
-use crate::support::{PgDb, SqliteDb, assert_same_schema, migrate, strings};
+use crate::support::{
+    PgDb, SqliteDb, assert_same_schema, migrate, scratch_databases_left, strings,
+};
 
 /// The runner's tracking tables, which no migration creates.
 const TRACKING: &[&str] = &[
@@ -66,8 +67,33 @@ fn pg_fixture(files: &[&str]) -> PgDb {
     db
 }
 
+/// Where a comparison of the database at `url` replays: a scratch
+/// database on its own server.
+struct On {
+    target: Target,
+    settings: Settings,
+}
+
+impl On {
+    fn new(url: &str) -> On {
+        On {
+            target: Target::parse(url, UrlSource::Flag).unwrap(),
+            settings: Settings::default(),
+        }
+    }
+
+    fn scratch(&self) -> Scratch<'_> {
+        Scratch {
+            target: &self.target,
+            server: None,
+            settings: &self.settings,
+        }
+    }
+}
+
 fn pg_compare(db: &PgDb, files: &[&str], scope: Scope<'_>) -> Vec<Difference> {
-    compare(&mut AnyConnection::Pg(db.conn()), files, scope).unwrap()
+    let on = On::new(&db.url);
+    compare(&mut AnyConnection::Pg(db.conn()), &on.scratch(), files, scope).unwrap()
 }
 
 fn lines(differences: &[Difference]) -> Vec<String> {
@@ -342,9 +368,9 @@ fn comparing_leaves_no_trace() {
     let mut pg = db.conn();
     let path_before = strings(&mut pg, "SELECT current_setting('search_path') AS v");
     let mut conn = AnyConnection::Pg(pg);
-    // pg_temp for the first, a scratch schema for the second.
+    let on = On::new(&db.url);
     for files in [&PG_FIXTURE[..], &[PG_USERS, PG_PAYMENTS, PG_TRIGGERS][..]] {
-        compare(&mut conn, files, Scope::Tables).unwrap();
+        compare(&mut conn, &on.scratch(), files, Scope::Tables).unwrap();
     }
     let AnyConnection::Pg(mut pg) = conn else {
         unreachable!()
@@ -357,16 +383,18 @@ fn comparing_leaves_no_trace() {
     assert_eq!(after, [format!("{} 0", path_before[0])]);
     assert_same_schema(&db.dump(), &before, "after compare");
     assert_eq!(odd_schemas(&db), Vec::<String>::new());
+    assert_eq!(scratch_databases_left(&db), Vec::<String>::new());
 }
 
 #[test]
 fn comparing_inside_a_transaction_keeps_it_going() {
     let db = pg_fixture(&PG_FIXTURE);
+    let on = On::new(&db.url);
     let mut conn = AnyConnection::Pg(db.conn());
     conn.transaction::<_, diesel::result::Error, _>(|c| {
         c.batch_execute("CREATE TABLE kept (id int)")?;
-        // Fails in pg_temp, then runs in the scratch schema: two savepoints.
-        let found = compare(c, &[PG_USERS, PG_TRIGGERS], Scope::Tables).unwrap();
+        // The live side is read in a savepoint; the replay runs elsewhere.
+        let found = compare(c, &on.scratch(), &[PG_USERS, PG_TRIGGERS], Scope::Tables).unwrap();
         assert_eq!(
             lines(&found),
             ["missing function touch_updated_at()", "missing table notes"]
@@ -378,56 +406,46 @@ fn comparing_inside_a_transaction_keeps_it_going() {
     assert_eq!(odd_schemas(&db), Vec::<String>::new());
 }
 
+/// A replay whose session is killed fails, and its scratch database is
+/// dropped all the same; one whose whole process dies leaves its scratch
+/// database to the next replay on that server, which drops it.
 #[test]
 fn a_killed_replay_leaves_nothing() {
     let db = pg_fixture(&PG_FIXTURE);
     let before = db.dump();
     let slow = "SELECT pg_sleep(30);";
-    // Sleeps in pg_temp; then in the scratch schema (the trigger needs it).
-    for files in [
-        vec![
-            PG_USERS.to_string(),
-            format!("CREATE TABLE scratch_only (id int); {slow}"),
-        ],
-        vec![PG_USERS.to_string(), format!("{PG_TRIGGERS}{slow}")],
-    ] {
-        let (tx, rx) = mpsc::channel();
-        let url = db.url.clone();
-        let worker = thread::spawn(move || {
-            let mut pg = PgConnection::establish(&url).unwrap();
-            tx.send(strings(&mut pg, "SELECT pg_backend_pid()::text AS v").remove(0))
-                .unwrap();
-            let files: Vec<&str> = files.iter().map(String::as_str).collect();
-            compare(&mut AnyConnection::Pg(pg), &files, Scope::Tables)
-        });
-        let pid = rx.recv().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let sleeping =
-            format!("SELECT coalesce(wait_event, '') AS v FROM pg_stat_activity WHERE pid = {pid}");
-        while db.strings(&sleeping) != ["PgSleep"] {
-            assert!(
-                Instant::now() < deadline,
-                "the replay never reached pg_sleep"
-            );
-            thread::sleep(Duration::from_millis(20));
+    let files = vec![PG_USERS.to_string(), format!("{PG_TRIGGERS}{slow}")];
+    let url = db.url.clone();
+    let worker = thread::spawn(move || {
+        let files: Vec<&str> = files.iter().map(String::as_str).collect();
+        let on = On::new(&url);
+        let pg = PgConnection::establish(&url).unwrap();
+        compare(&mut AnyConnection::Pg(pg), &on.scratch(), &files, Scope::Tables)
+    });
+    let sleeping = "SELECT pid::text AS v FROM pg_stat_activity WHERE wait_event = 'PgSleep' \
+                    AND datname LIKE 'bxm\\_scratch\\_%'";
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let pid = loop {
+        if let Some(pid) = db.strings(sleeping).pop() {
+            break pid;
         }
-        db.execute(&format!("SELECT pg_terminate_backend({pid})"));
-        assert!(worker.join().unwrap().is_err());
-        assert_same_schema(&db.dump(), &before, "after the killed replay");
-        assert_eq!(odd_schemas(&db), Vec::<String>::new());
-        let temp = db.strings(
-            "SELECT c.relname::text AS v FROM pg_class c JOIN pg_namespace n \
-             ON n.oid = c.relnamespace WHERE n.nspname ~ '^pg_temp_'",
-        );
-        assert_eq!(temp, Vec::<String>::new());
-    }
+        assert!(Instant::now() < deadline, "the replay never reached pg_sleep");
+        thread::sleep(Duration::from_millis(20));
+    };
+    db.execute(&format!("SELECT pg_terminate_backend({pid})"));
+    assert!(worker.join().unwrap().is_err());
+    assert_same_schema(&db.dump(), &before, "after the killed replay");
+    assert_eq!(odd_schemas(&db), Vec::<String>::new());
+    assert_eq!(scratch_databases_left(&db), Vec::<String>::new());
 }
 
 #[test]
 fn transaction_control_in_a_file_is_refused() {
     let db = pg_fixture(&PG_FIXTURE);
+    let on = On::new(&db.url);
     let err = compare(
         &mut AnyConnection::Pg(db.conn()),
+        &on.scratch(),
         &[PG_USERS, "BEGIN;\nCREATE TABLE x (id int);\nCOMMIT;"],
         Scope::Tables,
     )
@@ -468,7 +486,8 @@ fn lite_fixture() -> SqliteDb {
 }
 
 fn lite_compare(db: &SqliteDb, files: &[&str], scope: Scope<'_>) -> Vec<Difference> {
-    compare(&mut AnyConnection::Sqlite(db.conn()), files, scope).unwrap()
+    let on = On::new(&db.url());
+    compare(&mut AnyConnection::Sqlite(db.conn()), &on.scratch(), files, scope).unwrap()
 }
 
 #[test]

@@ -97,6 +97,18 @@ impl PgDb {
     }
 }
 
+/// Scratch databases left behind: no session in them and their creator's
+/// (named in them) gone. Other tests' replays may be running meanwhile.
+pub fn scratch_databases_left(db: &PgDb) -> Vec<String> {
+    db.strings(
+        "SELECT d.datname::text AS v FROM pg_database d \
+         WHERE d.datname LIKE 'bxm\\_scratch\\_%' \
+         AND NOT EXISTS (SELECT FROM pg_stat_activity a WHERE a.datid = d.oid) \
+         AND NOT EXISTS (SELECT FROM pg_stat_activity a \
+         WHERE a.pid::text = split_part(d.datname, '_', 3))",
+    )
+}
+
 impl Drop for PgDb {
     fn drop(&mut self) {
         let _ = admin().batch_execute(&format!(
