@@ -2,7 +2,7 @@
 //! (under the migration lock) plan and run, revert, repair, or report status.
 //! Only connects the modules below; `lib.rs` picks the subcommand.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, IsTerminal, Write, stderr, stdin, stdout};
 use std::path::Path;
 use std::time::Duration;
@@ -15,6 +15,7 @@ use crate::drift::{self, Scratch};
 use crate::error::{Error, Result};
 use crate::history::{self, DbState};
 use crate::lock;
+use crate::objects::Objects;
 use crate::options::{
     AdoptArgs, ApplyArgs, Format, GlobalArgs, MAX_SECONDS, Output, RepairArgs, RevertArgs,
     StatusArgs, VerifyArgs,
@@ -253,14 +254,32 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, force: bool) -> Result<()> {
         } else {
             Vec::new()
         };
+        // Where IF NOT EXISTS may have kept objects of another shape, each
+        // migration's objects are checked after it ran, before it is recorded.
+        let forced: HashSet<&str> = plan
+            .steps
+            .iter()
+            .filter(|p| matches!(p.step, Step::Force { .. }))
+            .map(|p| p.entry.version.as_str())
+            .collect();
+        let expected = drift::expectations(
+            conn,
+            &ctx.scratch(),
+            &plan.applied_after(&ctx.catalog, &state),
+            &plan.checked(&state),
+            &forced,
+        )?;
         apply_plan(
             conn,
             ctx,
             &state,
             &plan,
-            args.backup.as_deref(),
-            args.format,
-            args.single_transaction,
+            &Apply {
+                backup_dir: args.backup.as_deref(),
+                output: args.format,
+                single_transaction: args.single_transaction,
+                expected: Some(&expected),
+            },
         )?;
         if force && !before.is_empty() && !ctx.global.quiet {
             let state = history::read_state(conn, &ctx.catalog)?;
@@ -311,8 +330,29 @@ pub fn adopt(global: &GlobalArgs, args: &AdoptArgs) -> Result<()> {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
         drift::check_adoption(conn, &ctx.scratch(), &ctx.catalog, &state, &plan.adopted())?;
-        apply_plan(conn, ctx, &state, &plan, None, args.format, false)
+        apply_plan(conn, ctx, &state, &plan, &Apply::records(args.format))
     })
+}
+
+/// How a plan is applied.
+struct Apply<'a> {
+    backup_dir: Option<&'a Path>,
+    output: Output,
+    single_transaction: bool,
+    /// Per version, what its objects must be once it has run.
+    expected: Option<&'a HashMap<String, Objects>>,
+}
+
+impl Apply<'_> {
+    /// A plan that only writes records (adopt, repair), or reverts.
+    fn records(output: Output) -> Apply<'static> {
+        Apply {
+            backup_dir: None,
+            output,
+            single_transaction: false,
+            expected: None,
+        }
+    }
 }
 
 /// Takes the backup when asked and something will change, creates the
@@ -322,11 +362,9 @@ fn apply_plan(
     ctx: &Context<'_>,
     state: &DbState,
     plan: &Plan<'_>,
-    backup_dir: Option<&Path>,
-    output: Output,
-    single_transaction: bool,
+    how: &Apply<'_>,
 ) -> Result<()> {
-    let backup = match backup_dir {
+    let backup = match how.backup_dir {
         Some(dir) if plan.changes_schema() => {
             let backup = backup::take(conn, &ctx.target, dir, ctx.settings.lock_timeout)?;
             if !ctx.global.quiet {
@@ -355,9 +393,10 @@ fn apply_plan(
         node_columns: state.node_columns(),
         backup: backup.as_ref(),
         lock_retries: ctx.global.lock_retries,
-        single_transaction,
+        single_transaction: how.single_transaction,
+        expected: how.expected,
     };
-    runner::execute(conn, plan, &context, reporter(ctx, output).as_mut())?;
+    runner::execute(conn, plan, &context, reporter(ctx, how.output).as_mut())?;
     Ok(())
 }
 
@@ -426,9 +465,10 @@ pub fn revert(global: &GlobalArgs, args: &RevertArgs, redo: bool) -> Result<()> 
             ctx,
             &state,
             &plan,
-            args.backup.as_deref(),
-            args.format,
-            false,
+            &Apply {
+                backup_dir: args.backup.as_deref(),
+                ..Apply::records(args.format)
+            },
         )
     })
 }
@@ -521,7 +561,7 @@ pub fn repair(global: &GlobalArgs, args: &RepairArgs) -> Result<()> {
         if plan.steps.is_empty() {
             return nothing(&state, args.format);
         }
-        apply_plan(conn, ctx, &state, &plan, None, args.format, false)
+        apply_plan(conn, ctx, &state, &plan, &Apply::records(args.format))
     })
 }
 
@@ -545,10 +585,10 @@ pub fn status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
     print(&text)?;
     if args.verify {
         let differences = drift::of_applied(
-                conn,
-                &ctx.scratch(),
-                &plan::applied_entries(&ctx.catalog, &state),
-            )?;
+            conn,
+            &ctx.scratch(),
+            &plan::applied_entries(&ctx.catalog, &state),
+        )?;
         if args.format == Format::Table {
             print(&report::drift_text(&differences))?;
         }

@@ -32,7 +32,7 @@ pub const EXIT_CODES: [(&str, &str); 10] = [
     ),
     (
         "4",
-        "permission denied (names the privilege to grant, e.g. CREATE on schema public)",
+        "permission denied (names the privilege to grant, e.g. CREATE on schema public, or CREATEDB for the scratch database a replay needs), or a hot standby asked to replay without `--scratch-database-url`",
     ),
     (
         "5",
@@ -48,7 +48,7 @@ pub const EXIT_CODES: [(&str, &str); 10] = [
     ),
     (
         "8",
-        "integrity: a changed applied `up.sql`, an unknown applied version, a hand-edited record, a `migrations` table of another shape (left untouched), a schema without history (`adopt --baseline`), objects that differ from what the migrations to adopt define, or schema drift (`verify`, `run --verify`, `status --verify`)",
+        "integrity: a changed applied `up.sql`, an unknown applied version, a hand-edited record, a `migrations` table of another shape (left untouched), a schema without history (`adopt --baseline`), objects that differ from what the migrations to adopt define (or, after it ran, from what a migration defines: not recorded), or schema drift (`verify`, `run --verify`, `status --verify`)",
     ),
     (
         "130 / 143",
@@ -154,6 +154,17 @@ pub enum Error {
     AdoptionMismatch {
         versions: String,
         differences: String,
+    },
+
+    #[error(
+        "{what} ran, but the database's objects differ from what it defines ({differences}): \
+         IF NOT EXISTS kept objects of another shape, so {aftermath}. Make the objects what \
+         the migration defines (or restore them), then run again"
+    )]
+    ObjectsDiffer {
+        what: String,
+        differences: String,
+        aftermath: &'static str,
     },
 
     #[error(
@@ -287,6 +298,7 @@ impl Error {
             Error::ForeignHistoryTable { .. }
             | Error::UnrecordedSchema { .. }
             | Error::AdoptionMismatch { .. }
+            | Error::ObjectsDiffer { .. }
             | Error::Drift { .. }
             | Error::Modified { .. }
             | Error::Inconsistent { .. }

@@ -156,9 +156,9 @@ pub struct DbState {
     /// Per version, where its newest rows of each kind are in `history`
     /// (so lookups stay O(1) with thousands of migrations).
     newest: HashMap<String, Newest>,
-    /// Tables that exist, among those owned by migrations our log calls
-    /// applied but Diesel's record does not list (reverted by `diesel
-    /// migration revert` if gone, a hand-deleted record if present).
+    /// Tables that exist, among those owned by migrations Diesel's record
+    /// does not list: a hand-deleted record when our log says applied, else
+    /// objects that came another way (a restore, a failed Node.js run).
     pub present_tables: BTreeSet<String>,
     /// With no history at all: the migrations' tables that exist anyway
     /// (a schema restored without its history, or made by hand).
@@ -398,15 +398,13 @@ fn read_state_now(conn: &mut AnyConnection, catalog: &Catalog) -> Result<DbState
         }
         return Ok(state);
     }
+    // Every migration not applied whose tables exist all the same: our log
+    // says applied (edited by hand), or its objects came another way (a
+    // restore, a Node.js run that failed half-way, a baseline adoption).
     let unrecorded: Vec<&str> = catalog
         .entries()
         .iter()
         .filter(|e| !state.is_applied(&e.version))
-        .filter(|e| {
-            state
-                .latest(&e.version)
-                .is_some_and(HistoryRow::says_applied)
-        })
         .flat_map(|e| e.tables.iter().map(String::as_str))
         .collect();
     if !unrecorded.is_empty() {

@@ -22,7 +22,7 @@ pub struct Objects {
     pub extensions: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Table {
     /// In column order.
     pub columns: Vec<Column>,
@@ -43,7 +43,7 @@ pub struct Table {
     pub definition: Option<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Column {
     pub name: String,
     pub type_name: String,
@@ -55,7 +55,7 @@ pub struct Column {
     pub extra: String,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Index {
     pub definition: String,
     pub valid: bool,

@@ -284,9 +284,49 @@ pub struct Plan<'c> {
     pub steps: Vec<Planned<'c>>,
 }
 
-impl Plan<'_> {
+impl<'c> Plan<'c> {
     pub fn changes_schema(&self) -> bool {
         self.steps.iter().any(|p| p.step.changes_schema())
+    }
+
+    /// The migrations whose objects are checked after their SQL ran, before
+    /// they are recorded: where the objects may already have existed in
+    /// another shape, so that `IF NOT EXISTS` made the SQL a no-op. A
+    /// forced re-run; a migration that failed under the Node.js runner; one
+    /// whose tables exist though it is not applied.
+    pub fn checked(&self, db: &DbState) -> Vec<&Entry> {
+        self.steps
+            .iter()
+            .filter(|p| match p.step {
+                Step::Force { .. } => true,
+                Step::Apply => {
+                    db.node_row(&p.entry.version).is_some_and(|r| !r.success)
+                        || p.entry.tables.iter().any(|t| db.present_tables.contains(t))
+                }
+                _ => false,
+            })
+            .map(|p| p.entry)
+            .collect()
+    }
+
+    /// Every migration applied once this plan has run, in version order.
+    pub fn applied_after(&self, catalog: &'c Catalog, db: &DbState) -> Vec<&'c Entry> {
+        let running: HashSet<&str> = self
+            .steps
+            .iter()
+            .filter(|p| {
+                matches!(
+                    p.step,
+                    Step::Apply | Step::Force { .. } | Step::Adopt { .. }
+                )
+            })
+            .map(|p| p.entry.version.as_str())
+            .collect();
+        catalog
+            .entries()
+            .iter()
+            .filter(|e| db.is_applied(&e.version) || running.contains(e.version.as_str()))
+            .collect()
     }
 
     /// The migrations this plan adopts (their objects are checked first).

@@ -4,6 +4,7 @@
 //! the migration opted out; with `--single-transaction`, all of them in one),
 //! reporting every step to a [`Reporter`].
 
+use std::collections::HashMap;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
@@ -11,11 +12,13 @@ use diesel::connection::SimpleConnection;
 
 use crate::catalog::Entry;
 use crate::connection;
+use crate::drift;
 use crate::engine::{self, AnyConnection};
 use crate::error::{Error, Result, db_message, permission_hint};
 use crate::history;
 use crate::lock;
 use crate::node_history;
+use crate::objects::Objects;
 use crate::plan::{Plan, Planned, Step};
 use crate::records::{Action, Backup, DieselChange, NodeChange, Record, STARTED};
 use crate::report::{Event, Reporter, Summary};
@@ -35,6 +38,9 @@ pub struct RunContext<'a> {
     pub lock_retries: u32,
     /// `--single-transaction`: every step and its records in one transaction.
     pub single_transaction: bool,
+    /// Per version, what its objects must be once it has run (see
+    /// `drift::expectations`): checked before it is recorded.
+    pub expected: Option<&'a HashMap<String, Objects>>,
 }
 
 /// Why one step did not complete, before it is turned into an [`Error`].
@@ -48,6 +54,10 @@ enum Failure {
     LeftInvalid(String),
     /// Another SQLite runner did this step while this one waited for the write lock.
     DoneMeanwhile,
+    /// It ran, but its objects differ from what it defines (each difference).
+    ObjectsDiffer(Vec<String>),
+    /// Something else went wrong while checking.
+    Other(Error),
     /// The step failed and the rollback after it failed too (the
     /// transaction had ended early, or the connection is gone).
     NotRolledBack {
@@ -86,6 +96,8 @@ impl Failure {
                  existing invalid index)"
             ),
             Failure::DoneMeanwhile => "done meanwhile by another runner".to_string(),
+            Failure::ObjectsDiffer(differences) => differences.join("; "),
+            Failure::Other(error) => error.to_string(),
             Failure::NotRolledBack { cause, .. } => cause.message(),
         }
     }
@@ -426,6 +438,12 @@ fn apply<'a>(
             return Err(Failure::LeftInvalid(left));
         }
     }
+    if let Some(expected) = context.expected.and_then(|e| e.get(&entry.version)) {
+        let differ = drift::objects_differ(c, expected).map_err(Failure::Other)?;
+        if !differ.is_empty() {
+            return Err(Failure::ObjectsDiffer(differ));
+        }
+    }
     let elapsed = started.elapsed();
     // A repair ran nothing: it has no duration to record.
     let ran = !matches!(step, Step::Repair { .. });
@@ -561,6 +579,23 @@ fn failure_to_error(
     failure: &Failure,
     earlier: Earlier<'_>,
 ) -> Error {
+    if let Failure::Other(error) = failure {
+        return Error::Database {
+            doing: format!("checking the objects of migration {entry}"),
+            message: error.to_string(),
+        };
+    }
+    if let Failure::ObjectsDiffer(differences) = failure {
+        return Error::ObjectsDiffer {
+            what: format!("migration {entry}"),
+            differences: differences.join("; "),
+            aftermath: if step.in_transaction(entry) {
+                "it was rolled back and not recorded"
+            } else {
+                "it ran outside a transaction, so it took effect, and is recorded as failed"
+            },
+        };
+    }
     if let (true, Failure::Database(e)) = (step.records_only(), failure) {
         // Adopting and repairing only write records: no migration failed,
         // the database refused the write.

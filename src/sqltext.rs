@@ -22,7 +22,10 @@ pub fn without_bom(sql: &str) -> &str {
 
 /// Every statement's first word (upper-cased) with its line, in order.
 pub fn statements(sql: &str) -> Vec<Statement> {
-    scan(sql).into_iter().map(|(statement, _)| statement).collect()
+    scan(sql)
+        .into_iter()
+        .map(|(statement, _)| statement)
+        .collect()
 }
 
 /// Each statement's first few tokens as written (comments left out).
@@ -46,10 +49,12 @@ pub fn created_extensions(sql: &str) -> Vec<String> {
                 2
             };
             let name = head.get(at)?;
-            Some(match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
-                Some(quoted) => quoted.replace("\"\"", "\""),
-                None => name.to_lowercase(),
-            })
+            Some(
+                match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+                    Some(quoted) => quoted.replace("\"\"", "\""),
+                    None => name.to_lowercase(),
+                },
+            )
         })
         .collect()
 }

@@ -557,10 +557,7 @@ mod tests {
                       new.updated_at = now(); -- touch\nreturn new; end; $$";
         assert!(same(body, relaid));
         assert!(!same(body, &body.replace("now()", "clock_timestamp()")));
-        assert!(!same(
-            "AS $$ SELECT 'a  b' $$",
-            "AS $$ SELECT 'a b' $$"
-        ));
+        assert!(!same("AS $$ SELECT 'a  b' $$", "AS $$ SELECT 'a b' $$"));
     }
 
     #[test]

@@ -55,7 +55,9 @@ impl Difference {
             "table" => format!("table {}", self.table),
             "table definition" => format!("definition of table {}", self.table),
             "order of columns" => format!("order of the columns of table {}", self.table),
-            "persistence" | "row level security" => format!("{} of table {}", self.object, self.table),
+            "persistence" | "row level security" => {
+                format!("{} of table {}", self.object, self.table)
+            }
             object => match object.strip_prefix("column ") {
                 Some(column) => format!("column {}.{column}", self.table),
                 None => object.to_string(),
@@ -208,7 +210,14 @@ fn compare_table(table: &str, want: &Table, have: &Table, out: &mut Vec<Differen
     }
     compare_named(table, "trigger", &want.triggers, &have.triggers, true, out);
     compare_named(table, "policy", &want.policies, &have.policies, true, out);
-    compare_named(table, "sequence", &want.sequences, &have.sequences, true, out);
+    compare_named(
+        table,
+        "sequence",
+        &want.sequences,
+        &have.sequences,
+        true,
+        out,
+    );
     for (property, value) in &want.properties {
         if let Some(found) = have.properties.get(property)
             && found != value

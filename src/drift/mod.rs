@@ -8,12 +8,13 @@
 //! Used to check a database the Node.js runner created before adopting it,
 //! and by `verify` to report schema drift.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::catalog::{Catalog, Entry};
 use crate::engine::AnyConnection;
 use crate::error::{Error, Result};
 use crate::history::DbState;
+use crate::objects::Objects;
 use crate::records::TRACKING_TABLES;
 use crate::sqltext;
 
@@ -121,4 +122,132 @@ pub(crate) fn check_adoption(
             .join(", "),
         differences: differences.join("; "),
     })
+}
+
+/// What each of the `checked` migrations' objects must be once it has run
+/// (none when the migrations cannot be replayed: each failing for itself,
+/// they are not checked, and a warning says so):
+/// for each, the objects it creates or alters (found by replaying
+/// `sequence`, every migration applied once the run is done, in version
+/// order, and reading the scratch database before and after it), as they are
+/// after it, or, for a `forced` one, after the whole sequence (a re-run finds
+/// the later migrations' changes in place).
+pub(crate) fn expectations(
+    conn: &mut AnyConnection,
+    scratch: &Scratch<'_>,
+    sequence: &[&Entry],
+    checked: &[&Entry],
+    forced: &HashSet<&str>,
+) -> Result<HashMap<String, Objects>> {
+    if checked.is_empty() {
+        return Ok(HashMap::new());
+    }
+    match replay_for_checks(conn, scratch, sequence, checked, forced) {
+        Err(Error::CannotCompare(reason)) => {
+            log::warn!("the migrations' objects are not checked after they run: {reason}");
+            Ok(HashMap::new())
+        }
+        other => other,
+    }
+}
+
+fn replay_for_checks(
+    conn: &mut AnyConnection,
+    scratch: &Scratch<'_>,
+    sequence: &[&Entry],
+    checked: &[&Entry],
+    forced: &HashSet<&str>,
+) -> Result<HashMap<String, Objects>> {
+    let checked: HashSet<&str> = checked.iter().map(|e| e.version.as_str()).collect();
+    let place = replay::place(conn, scratch)?;
+    let mut session = replay::Session::open(&place)?;
+    let total = sequence.len();
+    let mut touched: Vec<(&str, Touched, Option<Objects>)> = Vec::new();
+    for (i, entry) in sequence.iter().enumerate() {
+        let files = replay::replayable(&[&entry.up_sql])?
+            .into_iter()
+            .map(|(_, sql)| (i + 1, sql))
+            .collect::<Vec<_>>();
+        if !checked.contains(entry.version.as_str()) {
+            session.replay(&files, total)?;
+            continue;
+        }
+        let before = session.read()?;
+        session.replay(&files, total)?;
+        let after = session.read()?;
+        let what = Touched::between(&before, &after);
+        let kept = (!forced.contains(entry.version.as_str())).then_some(after);
+        touched.push((&entry.version, what, kept));
+    }
+    let end = if touched.iter().any(|(.., kept)| kept.is_none()) {
+        Some(session.read()?)
+    } else {
+        None
+    };
+    Ok(touched
+        .into_iter()
+        .map(|(version, what, kept)| {
+            let objects = kept.as_ref().or(end.as_ref());
+            (version.to_string(), what.of(objects))
+        })
+        .collect())
+}
+
+/// The names of what one migration created or altered.
+#[derive(Default)]
+struct Touched {
+    tables: BTreeSet<String>,
+    /// "function f()", "view v", "sequence s".
+    others: BTreeSet<String>,
+}
+
+impl Touched {
+    fn between(before: &Objects, after: &Objects) -> Touched {
+        let mut touched = Touched::default();
+        for d in diff::differences(after, before, Scope::Schema { ignore: &[] }) {
+            if d.table.is_empty() {
+                touched.others.insert(d.object);
+            } else {
+                touched.tables.insert(d.table);
+            }
+        }
+        touched
+    }
+
+    /// Those objects of `all`.
+    fn of(&self, all: Option<&Objects>) -> Objects {
+        let Some(all) = all else {
+            return Objects::default();
+        };
+        let pick = |kind: &str, map: &std::collections::BTreeMap<String, String>| {
+            map.iter()
+                .filter(|(name, _)| self.others.contains(&format!("{kind} {name}")))
+                .map(|(name, text)| (name.clone(), text.clone()))
+                .collect()
+        };
+        Objects {
+            tables: all
+                .tables
+                .iter()
+                .filter(|(name, _)| self.tables.contains(*name))
+                .map(|(name, table)| (name.clone(), table.clone()))
+                .collect(),
+            functions: pick("function", &all.functions),
+            views: pick("view", &all.views),
+            sequences: pick("sequence", &all.sequences),
+            extensions: Default::default(),
+        }
+    }
+}
+
+/// After a migration's SQL ran, inside its transaction: the differences
+/// between its objects as `expected` and the live ones (an index added by
+/// hand aside, as in adoption).
+pub(crate) fn objects_differ(conn: &mut AnyConnection, expected: &Objects) -> Result<Vec<String>> {
+    let live = replay::read_live(conn)?;
+    Ok(diff::differences(expected, &live, Scope::Tables)
+        .into_iter()
+        .filter(|d| !(d.change == Change::Extra && d.object.starts_with("index ")))
+        .map(|d| d.to_string())
+        .collect())
 }

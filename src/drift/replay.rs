@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Integer, Text};
 
 use super::canon::unqualified;
-use crate::config::{Backend, ByBackend, Settings, Target};
+use crate::config::{ByBackend, Settings, Target};
 use crate::connection::{self, Conn};
 use crate::engine::{self, AnyConnection, TextValue};
 use crate::error::{Error, Result, db_message};
@@ -32,37 +32,177 @@ pub struct Scratch<'a> {
     pub settings: &'a Settings,
 }
 
-type Replay = fn(&mut AnyConnection, &Scratch<'_>, &[&str]) -> Result<(Objects, Objects)>;
+/// Where a replay runs, decided from the live session.
+pub(super) enum Place<'a> {
+    /// A scratch database on `server`, shaped like the live database;
+    /// `maintenance`: connect to the server's `postgres` database to create
+    /// it (as createdb does), keeping the live database's sessions to the
+    /// run's own.
+    Postgres {
+        server: &'a Target,
+        maintenance: bool,
+        settings: &'a Settings,
+        live: Live,
+    },
+    /// An in-memory database.
+    Sqlite,
+}
 
-static REPLAY: ByBackend<Replay> = ByBackend {
-    postgres: replay_postgres,
-    sqlite: replay_sqlite,
+type Locate = for<'a> fn(&mut AnyConnection, &Scratch<'a>) -> Result<Place<'a>>;
+
+static LOCATE: ByBackend<Locate> = ByBackend {
+    postgres: locate_postgres,
+    sqlite: |_, _| Ok(Place::Sqlite),
 };
 
-/// (What the replay of `up_sqls` created, what the live schema has.)
+/// The live session's schema, which the comparison reads.
+static LIVE_SCHEMA: ByBackend<&str> = ByBackend {
+    postgres: "SELECT current_schema()::text AS value",
+    sqlite: "SELECT 'main' AS value",
+};
+
+/// Where the replay for the live database `conn` will run.
+pub(super) fn place<'a>(conn: &mut AnyConnection, scratch: &Scratch<'a>) -> Result<Place<'a>> {
+    (LOCATE.get(engine::backend(conn)))(conn, scratch)
+}
+
+/// (What the replay of `up_sqls` created, what the live schema has.) The
+/// scratch database is made and filled while the live schema is read.
 pub(super) fn read(
     conn: &mut AnyConnection,
     scratch: &Scratch<'_>,
     up_sqls: &[&str],
 ) -> Result<(Objects, Objects)> {
-    (REPLAY.get(engine::backend(conn)))(conn, scratch, up_sqls)
+    let files = replayable(up_sqls)?;
+    let place = place(conn, scratch)?;
+    std::thread::scope(|threads| {
+        let replayed = threads.spawn(|| {
+            let mut session = Session::open(&place)?;
+            session.replay(&files, files.len())?;
+            session.read()
+        });
+        let found = read_live(conn);
+        let replayed = replayed.join().unwrap_or_else(|_| {
+            Err(Error::CannotCompare(
+                "the replay's thread panicked".to_string(),
+            ))
+        });
+        Ok((replayed?, found?))
+    })
 }
 
-/// The files that hold statements, numbered from 1 as given, without a BOM
-/// (a comment-only file is an empty query PostgreSQL would refuse).
-fn with_statements<'s>(up_sqls: &[&'s str]) -> Vec<(usize, &'s str)> {
-    up_sqls
-        .iter()
-        .enumerate()
-        .map(|(i, sql)| (i + 1, sqltext::without_bom(sql)))
-        .filter(|(_, sql)| !sqltext::statements(sql).is_empty())
-        .collect()
+/// A replay's database: the objects land in `schema`. Fields drop in order:
+/// the connection closes before its scratch database is dropped.
+pub(super) struct Session {
+    conn: Conn,
+    schema: String,
+    /// The live database's extensions that could not be created here.
+    missing: Vec<String>,
+    _database: Option<ScratchDatabase>,
+}
+
+impl Session {
+    pub(super) fn open(place: &Place<'_>) -> Result<Session> {
+        match place {
+            Place::Postgres {
+                server,
+                maintenance,
+                settings,
+                live,
+            } => open_scratch(server, *maintenance, settings, live),
+            Place::Sqlite => {
+                let target = Target::parse("sqlite://:memory:", crate::config::UrlSource::Default)?;
+                Ok(Session {
+                    conn: connection::connect(&target, &Settings::default())?,
+                    schema: "main".to_string(),
+                    missing: Vec::new(),
+                    _database: None,
+                })
+            }
+        }
+    }
+
+    /// Runs each file (`(number, SQL)` of `total`) as one batch.
+    pub(super) fn replay(&mut self, files: &[(usize, String)], total: usize) -> Result<()> {
+        for (file, sql) in files {
+            self.conn.batch_execute(sql).map_err(|e| {
+                let mut doing = format!(
+                    "replaying migration file {file} of {total} in a scratch database \
+                     (nothing live was touched)"
+                );
+                if !self.missing.is_empty() {
+                    doing.push_str(&format!(
+                        "; the live database's extensions could not all be created there ({})",
+                        self.missing.join("; ")
+                    ));
+                }
+                match Error::from_db(&doing, &e) {
+                    Error::Database { doing, message } => {
+                        Error::CannotCompare(format!("{doing}: {message}"))
+                    }
+                    other => other,
+                }
+            })?;
+        }
+        Ok(())
+    }
+
+    /// What the replay has created so far.
+    pub(super) fn read(&mut self) -> Result<Objects> {
+        let objects = engine::of(&mut self.conn)
+            .read_objects(&self.schema)
+            .map_err(|e| Error::from_db("reading the scratch database's catalog", &e))?;
+        Ok(without_qualifiers(objects, &[&self.schema]))
+    }
+}
+
+/// The live schema, on one snapshot (a savepoint when the caller is in a
+/// transaction, whose own changes it then sees).
+pub(super) fn read_live(conn: &mut AnyConnection) -> Result<Objects> {
+    let schema = diesel::sql_query(*LIVE_SCHEMA.get(engine::backend(conn)))
+        .get_result::<TextValue>(conn)
+        .optional()
+        .map_err(|e| Error::from_db("reading the current schema", &e))?
+        .map(|s| s.value)
+        .unwrap_or_default();
+    engine::of(conn)
+        .begin_snapshot()
+        .map_err(|e| Error::from_db("starting to read the schema", &e))?;
+    let found = engine::of(conn).read_objects(&schema);
+    let ended = AnyConnection::rollback_transaction(conn);
+    let found = found.map_err(|e| Error::from_db("reading the schema catalog", &e))?;
+    ended.map_err(|e| Error::from_db("ending the read of the schema", &e))?;
+    Ok(without_qualifiers(found, &[&schema]))
+}
+
+/// The files to replay, numbered from 1 as given, without a BOM: those
+/// with statements only (PostgreSQL refuses an empty query).
+/// `CONCURRENTLY` builds the same index without it, and each file runs as
+/// one batch; a file that ends or starts transactions itself cannot be
+/// replayed as the runner runs it.
+pub(super) fn replayable(up_sqls: &[&str]) -> Result<Vec<(usize, String)>> {
+    let mut files = Vec::new();
+    for (i, sql) in up_sqls.iter().enumerate() {
+        let (file, sql) = (i + 1, sqltext::without_bom(sql));
+        if sqltext::statements(sql).is_empty() {
+            continue;
+        }
+        if let Some(found) = sqltext::transaction_control(sql).first() {
+            return Err(Error::CannotCompare(format!(
+                "migration file {file} has {} on line {}, which a migration in a transaction \
+                 cannot hold; it cannot be replayed",
+                found.keyword, found.line
+            )));
+        }
+        files.push((file, sqltext::without_concurrently(sql)));
+    }
+    Ok(files)
 }
 
 /// What the scratch database must look like before the replay, read from
 /// the live session.
 #[derive(QueryableByName)]
-struct Live {
+pub(super) struct Live {
     #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
     schema: Option<String>,
     #[diesel(sql_type = Text)]
@@ -102,24 +242,19 @@ const STALE: &str = "SELECT d.datname::text AS value FROM pg_database d \
      AND NOT EXISTS (SELECT FROM pg_stat_activity a \
      WHERE a.pid::text = split_part(d.datname, '_', 3))";
 
-fn replay_postgres(
-    conn: &mut AnyConnection,
-    scratch: &Scratch<'_>,
-    up_sqls: &[&str],
-) -> Result<(Objects, Objects)> {
-    let files = replayable(up_sqls)?;
+fn locate_postgres<'a>(conn: &mut AnyConnection, scratch: &Scratch<'a>) -> Result<Place<'a>> {
     let live = diesel::sql_query(LIVE)
         .get_result::<Live>(conn)
         .map_err(|e| Error::from_db("reading the current schema", &e))?;
-    let Some(schema) = live.schema.clone() else {
+    if live.schema.is_none() {
         return Err(Error::CannotCompare(
             "the search_path names no schema that exists, so there is no schema to compare \
              (fix the search_path)"
                 .to_string(),
         ));
-    };
-    let server = match scratch.server {
-        Some(server) => server,
+    }
+    let (server, maintenance) = match scratch.server {
+        Some(server) => (server, false),
         None if live.standby => {
             return Err(Error::Permission {
                 doing: "while comparing the schema with the migrations".to_string(),
@@ -131,30 +266,14 @@ fn replay_postgres(
                     .to_string(),
             });
         }
-        None => scratch.target,
+        None => (scratch.target, true),
     };
-    // The scratch database is made and filled while the live schema is read.
-    std::thread::scope(|threads| {
-        let replayed = threads.spawn(|| replay_in_scratch(server, scratch.settings, &live, &files));
-        let found = read_live(conn, &schema);
-        let replayed = replayed.join().unwrap_or_else(|_| {
-            Err(Error::CannotCompare("the replay's thread panicked".to_string()))
-        });
-        Ok((replayed?, found?))
+    Ok(Place::Postgres {
+        server,
+        maintenance,
+        settings: scratch.settings,
+        live,
     })
-}
-
-/// The live schema, on one snapshot (a savepoint when the caller is in a
-/// transaction, whose own changes it then sees).
-fn read_live(conn: &mut AnyConnection, schema: &str) -> Result<Objects> {
-    engine::of(conn)
-        .begin_snapshot()
-        .map_err(|e| Error::from_db("starting to read the schema", &e))?;
-    let found = engine::of(conn).read_objects(schema);
-    let ended = AnyConnection::rollback_transaction(conn);
-    let found = found.map_err(|e| Error::from_db("reading the schema catalog", &e))?;
-    ended.map_err(|e| Error::from_db("ending the read of the schema", &e))?;
-    Ok(without_qualifiers(found, &[schema]))
 }
 
 /// A scratch database, dropped when this is (also when the replay fails).
@@ -177,16 +296,20 @@ impl Drop for ScratchDatabase {
     }
 }
 
-/// Creates the scratch database on `server`, gives it the live database's
-/// schemas, extensions and search_path, replays `files` and reads what
-/// they made.
-fn replay_in_scratch(
+/// Creates the scratch database on `server` and gives it the live
+/// database's schemas, extensions and search_path.
+fn open_scratch(
     server: &Target,
+    maintenance: bool,
     settings: &Settings,
     live: &Live,
-    files: &[(usize, String)],
-) -> Result<Objects> {
-    let mut admin = connection::connect(server, settings)?;
+) -> Result<Session> {
+    let postgres = server.with_database("postgres").filter(|_| maintenance);
+    let mut admin = match postgres.map(|p| connection::connect(&p, settings)) {
+        Some(Ok(admin)) => admin,
+        // No access to `postgres` there: the database's own will do.
+        _ => connection::connect(server, settings)?,
+    };
     let Server { major, creator } = diesel::sql_query(
         "SELECT current_setting('server_version_num')::int / 10000 AS major, \
          pg_backend_pid() AS creator",
@@ -223,44 +346,25 @@ fn replay_in_scratch(
     let target = server
         .with_database(&database.name)
         .ok_or_else(|| Error::CannotCompare("no scratch database for SQLite".to_string()))?;
-    let mut scratch = connection::connect(&target, settings)?;
-    scratch
-        .batch_execute(&live.schemas)
+    let mut conn = connection::connect(&target, settings)?;
+    conn.batch_execute(&live.schemas)
         .map_err(|e| Error::from_db("creating the schemas in the scratch database", &e))?;
     // An extension that cannot be created there (not installed on that
     // server, or not trusted) only matters if a migration needs it.
     let mut missing = Vec::new();
     for create in live.extensions.split(';').filter(|c| !c.is_empty()) {
-        if let Err(e) = scratch.batch_execute(create) {
+        if let Err(e) = conn.batch_execute(create) {
             missing.push(format!("{create}: {}", db_message(&e)));
         }
     }
-    scratch
-        .batch_execute(&format!("SET search_path TO {}", live.search_path))
+    conn.batch_execute(&format!("SET search_path TO {}", live.search_path))
         .map_err(|e| Error::from_db("setting the scratch database's search_path", &e))?;
-    let total = files.len();
-    for (file, sql) in files {
-        scratch.batch_execute(sql).map_err(|e| {
-            let mut doing = format!(
-                "replaying migration file {file} of {total} in a scratch database (nothing \
-                 live was touched)"
-            );
-            if !missing.is_empty() {
-                doing.push_str(&format!(
-                    "; the live database's extensions could not all be created there ({})",
-                    missing.join("; ")
-                ));
-            }
-            Error::from_db(doing, &e)
-        })?;
-    }
-    let schema = live.schema.as_deref().unwrap_or("public");
-    let objects = engine::of(&mut scratch)
-        .read_objects(schema)
-        .map_err(|e| Error::from_db("reading the scratch database's catalog", &e))?;
-    drop(scratch);
-    drop(database);
-    Ok(without_qualifiers(objects, &[schema]))
+    Ok(Session {
+        conn,
+        schema: live.schema.clone().unwrap_or_default(),
+        missing,
+        _database: Some(database),
+    })
 }
 
 /// The scratch server's major version, and the creating session's pid.
@@ -287,24 +391,6 @@ fn cannot_create(server: &Target, e: &diesel::result::Error) -> Error {
         };
     }
     Error::from_db("creating a scratch database for the replay", e)
-}
-
-/// The files to replay. `CONCURRENTLY` builds the same index without it,
-/// and each file runs as one batch; a file that ends or starts
-/// transactions itself cannot be replayed as the runner runs it.
-fn replayable(up_sqls: &[&str]) -> Result<Vec<(usize, String)>> {
-    let mut files = Vec::new();
-    for (file, sql) in with_statements(up_sqls) {
-        if let Some(found) = sqltext::transaction_control(sql).first() {
-            return Err(Error::CannotCompare(format!(
-                "migration file {file} has {} on line {}, which a migration in a transaction \
-                 cannot hold; it cannot be replayed",
-                found.keyword, found.line
-            )));
-        }
-        files.push((file, sqltext::without_concurrently(sql)));
-    }
-    Ok(files)
 }
 
 /// `objects` with every qualifier naming `schemas` or a temporary schema
@@ -343,43 +429,4 @@ fn without_qualifiers(objects: Objects, schemas: &[&str]) -> Objects {
         out.tables.insert(name, table);
     }
     out
-}
-
-/// SQLite: the replay runs in an in-memory database, so it cannot reach
-/// the live file at all.
-fn replay_sqlite(
-    live: &mut AnyConnection,
-    _scratch: &Scratch<'_>,
-    up_sqls: &[&str],
-) -> Result<(Objects, Objects)> {
-    let mut scratch =
-        engine::establish(Backend::Sqlite, ":memory:").map_err(|e| Error::Database {
-            doing: "opening an in-memory SQLite database for the replay".to_string(),
-            message: e.to_string(),
-        })?;
-    let total = up_sqls.len();
-    for (file, sql) in with_statements(up_sqls) {
-        scratch.batch_execute(sql).map_err(|e| {
-            Error::from_db(
-                format!(
-                    "replaying migration file {file} of {total} in an in-memory database \
-                     (nothing was changed)"
-                ),
-                &e,
-            )
-        })?;
-    }
-    let replayed = engine::of(&mut scratch)
-        .read_objects("main")
-        .map_err(|e| Error::from_db("reading the replayed schema", &e))?;
-    // One read transaction, so a migration committing meanwhile cannot
-    // show half of its change.
-    engine::of(live)
-        .begin_snapshot()
-        .map_err(|e| Error::from_db("starting to read the schema", &e))?;
-    let found = engine::of(live).read_objects("main");
-    let ended = AnyConnection::rollback_transaction(live);
-    let found = found.map_err(|e| Error::from_db("reading the schema", &e))?;
-    ended.map_err(|e| Error::from_db("ending the read of the schema", &e))?;
-    Ok((replayed, found))
 }

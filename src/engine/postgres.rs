@@ -146,7 +146,7 @@ impl Engine for PgConnection {
                 });
             }
         }
-        let kinds: [(&str, fn(&mut Table) -> &mut BTreeMap<String, String>); 4] = [
+        let kinds: [(&str, Field<Table>); 4] = [
             (CONSTRAINTS, |t| &mut t.constraints),
             (TRIGGERS, |t| &mut t.triggers),
             (POLICIES, |t| &mut t.policies),
@@ -168,7 +168,7 @@ impl Engine for PgConnection {
                 table.indexes.insert(i.name, index);
             }
         }
-        let schema_level: [(&str, fn(&mut Objects) -> &mut BTreeMap<String, String>); 4] = [
+        let schema_level: [(&str, Field<Objects>); 4] = [
             (FUNCTIONS, |o| &mut o.functions),
             (VIEWS, |o| &mut o.views),
             (SEQUENCES, |o| &mut o.sequences),
@@ -182,6 +182,9 @@ impl Engine for PgConnection {
         Ok(objects)
     }
 }
+
+/// Where the rows of one query go: a map of a table or of the schema.
+type Field<T> = fn(&mut T) -> &mut BTreeMap<String, String>;
 
 #[derive(QueryableByName)]
 struct PgColumn {

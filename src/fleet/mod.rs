@@ -203,11 +203,18 @@ impl Fleet<'_> {
     fn launch(&self, member: &Member) -> Finished {
         let bar = self.ui.running(&member.name);
         let scratch = self.scratch.as_deref();
-        let finished = child::run(&self.exe, &self.global, scratch, &self.kind, member, |line| {
-            if let Some(bar) = &bar {
-                summary::show_progress(bar, &member.name, line);
-            }
-        });
+        let finished = child::run(
+            &self.exe,
+            &self.global,
+            scratch,
+            &self.kind,
+            member,
+            |line| {
+                if let Some(bar) = &bar {
+                    summary::show_progress(bar, &member.name, line);
+                }
+            },
+        );
         if let Some(bar) = bar {
             self.ui.done(&bar);
         }

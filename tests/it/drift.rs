@@ -93,7 +93,13 @@ impl On {
 
 fn pg_compare(db: &PgDb, files: &[&str], scope: Scope<'_>) -> Vec<Difference> {
     let on = On::new(&db.url);
-    compare(&mut AnyConnection::Pg(db.conn()), &on.scratch(), files, scope).unwrap()
+    compare(
+        &mut AnyConnection::Pg(db.conn()),
+        &on.scratch(),
+        files,
+        scope,
+    )
+    .unwrap()
 }
 
 fn lines(differences: &[Difference]) -> Vec<String> {
@@ -414,13 +420,18 @@ fn a_killed_replay_leaves_nothing() {
     let db = pg_fixture(&PG_FIXTURE);
     let before = db.dump();
     let slow = "SELECT pg_sleep(30);";
-    let files = vec![PG_USERS.to_string(), format!("{PG_TRIGGERS}{slow}")];
+    let files = [PG_USERS.to_string(), format!("{PG_TRIGGERS}{slow}")];
     let url = db.url.clone();
     let worker = thread::spawn(move || {
         let files: Vec<&str> = files.iter().map(String::as_str).collect();
         let on = On::new(&url);
         let pg = PgConnection::establish(&url).unwrap();
-        compare(&mut AnyConnection::Pg(pg), &on.scratch(), &files, Scope::Tables)
+        compare(
+            &mut AnyConnection::Pg(pg),
+            &on.scratch(),
+            &files,
+            Scope::Tables,
+        )
     });
     let sleeping = "SELECT pid::text AS v FROM pg_stat_activity WHERE wait_event = 'PgSleep' \
                     AND datname LIKE 'bxm\\_scratch\\_%'";
@@ -429,7 +440,10 @@ fn a_killed_replay_leaves_nothing() {
         if let Some(pid) = db.strings(sleeping).pop() {
             break pid;
         }
-        assert!(Instant::now() < deadline, "the replay never reached pg_sleep");
+        assert!(
+            Instant::now() < deadline,
+            "the replay never reached pg_sleep"
+        );
         thread::sleep(Duration::from_millis(20));
     };
     db.execute(&format!("SELECT pg_terminate_backend({pid})"));
@@ -487,7 +501,13 @@ fn lite_fixture() -> SqliteDb {
 
 fn lite_compare(db: &SqliteDb, files: &[&str], scope: Scope<'_>) -> Vec<Difference> {
     let on = On::new(&db.url());
-    compare(&mut AnyConnection::Sqlite(db.conn()), &on.scratch(), files, scope).unwrap()
+    compare(
+        &mut AnyConnection::Sqlite(db.conn()),
+        &on.scratch(),
+        files,
+        scope,
+    )
+    .unwrap()
 }
 
 #[test]

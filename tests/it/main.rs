@@ -18,6 +18,7 @@ mod node_runner;
 mod node_schema;
 mod output;
 mod postgres_run;
+mod replay;
 mod revert;
 mod robustness;
 mod schema;

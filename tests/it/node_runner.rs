@@ -669,3 +669,85 @@ fn timestamp_versions_get_no_row_in_the_node_table() {
         ["20240101000000"]
     );
 }
+
+/// A migration the Node.js runner recorded as failed whose table lost a
+/// column: `IF NOT EXISTS` makes its SQL a no-op, so it is checked after it
+/// ran and refused (exit 8), rolled back, not recorded.
+#[test]
+fn a_node_failed_migration_whose_objects_differ_is_refused_not_recorded() {
+    let db = node_database(&["001", "002"], Some("003"));
+    db.execute("ALTER TABLE payment_api_logs DROP COLUMN response_body");
+    let out = migrate(&db.url, &[]);
+    out.assert_code(8);
+    assert!(
+        out.stderr
+            .contains("migration 003 add_payment_logging_tables ran")
+            && out
+                .stderr
+                .contains("missing column payment_api_logs.response_body")
+            && out.stderr.contains("rolled back and not recorded"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        db.strings(
+            "SELECT count(*)::text AS v FROM __diesel_schema_migrations WHERE version = '003'"
+        ),
+        ["0"]
+    );
+    assert_eq!(states(&db)[2], "003 failed");
+    // Added back, the column stands last: still not what 003 defines.
+    db.execute("ALTER TABLE payment_api_logs ADD COLUMN response_body jsonb");
+    let reordered = migrate(&db.url, &[]);
+    reordered.assert_code(8);
+    assert!(
+        reordered.stderr.contains("order of the columns"),
+        "{}",
+        reordered.stderr
+    );
+    // Put right (the empty table made again), the next run completes it.
+    db.execute("DROP TABLE payment_api_logs");
+    migrate(&db.url, &[]).assert_code(0);
+    migrate(&db.url, &["verify"]).assert_code(0);
+}
+
+/// After `adopt --baseline 002` of a schema that also holds 003's tables in
+/// another shape, 003 is not recorded blindly.
+#[test]
+fn migrations_after_a_baseline_are_checked_before_they_are_recorded() {
+    let db = PgDb::new();
+    create_schema(&db, &["001", "002", "003"]);
+    db.execute("ALTER TABLE payment_events ADD COLUMN tenant text");
+    migrate(&db.url, &["adopt", "--baseline", "002"]).assert_code(0);
+    let out = migrate(&db.url, &["run", "--to", "003"]);
+    out.assert_code(8);
+    assert!(
+        out.stderr.contains("extra column payment_events.tenant"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(states(&db)[2], "003 pending");
+    db.execute("ALTER TABLE payment_events DROP COLUMN tenant");
+    migrate(&db.url, &[]).assert_code(0);
+    assert!(states(&db).iter().all(|s| s.ends_with("applied")));
+}
+
+/// `force` cannot change a column's type back: it says so instead of
+/// recording the re-run as if it had restored the schema.
+#[test]
+fn a_force_that_cannot_restore_an_object_is_refused() {
+    let db = PgDb::new();
+    migrate(&db.url, &[]).assert_code(0);
+    db.execute("ALTER TABLE ratings ALTER COLUMN review TYPE varchar(50)");
+    let out = migrate(&db.url, &["force", "--to", "001"]);
+    out.assert_code(8);
+    assert!(
+        out.stderr.contains("column ratings.review"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        db.strings("SELECT count(*)::text AS v FROM bxm_migration_actions WHERE action = 'force'"),
+        ["0"]
+    );
+}

@@ -1,7 +1,7 @@
 //! Real databases for tests: a fresh PostgreSQL database per test (dropped
 //! afterwards), temporary SQLite files, and the real binary.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -272,6 +272,7 @@ pub fn clean(program: &str) -> Command {
                 "DATABASE_URL",
                 "DATABASE_URL_FILE",
                 "BUILDXPERT_ENV",
+                "BUILDXPERT_SCRATCH_DATABASE_URL",
                 "RUST_LOG",
             ]
             .contains(&name.as_ref())
@@ -435,5 +436,161 @@ pub fn assert_same_schema(actual: &str, expected: &str, what: &str) {
         panic!(
             "{what}: schema differs\nonly now: {only_actual:#?}\nonly before: {only_expected:#?}"
         );
+    }
+}
+
+/// A hot standby of the test server, streaming from it (`pg_basebackup
+/// -R`) into a temporary directory, on a port of its own; stopped when
+/// dropped. PostgreSQL refuses to run as root: it runs as `postgres`.
+pub struct Standby {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    /// The primary keeps its WAL for this slot (other tests write a lot).
+    slot: String,
+    pub port: u16,
+}
+
+impl Standby {
+    pub fn start(primary: &PgDb) -> Standby {
+        let major = primary
+            .strings("SELECT (current_setting('server_version_num')::int / 10000)::text AS v");
+        let bin = PathBuf::from(format!("/usr/lib/postgresql/{}/bin", major[0]));
+        assert!(
+            bin.join("pg_ctl").exists(),
+            "no PostgreSQL tools in {}",
+            bin.display()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let as_postgres = |program: &str, args: &[&str]| {
+            let out = Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(bin.join(program))
+                .args(args)
+                .output()
+                .expect("runuser (util-linux) runs the PostgreSQL tools as postgres");
+            assert!(
+                out.status.success(),
+                "{program} failed: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        Command::new("chown")
+            .args(["postgres:postgres"])
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        let url = url::Url::parse(&server_url()).unwrap();
+        let host = url.host_str().unwrap_or("127.0.0.1").to_string();
+        let primary_port = url.port().unwrap_or(5432).to_string();
+        let data_text = data.to_str().unwrap();
+        let slot = format!("bxm_standby_{}", primary.name);
+        as_postgres(
+            "pg_basebackup",
+            &[
+                "-h",
+                &host,
+                "-p",
+                &primary_port,
+                "-U",
+                "postgres",
+                "-D",
+                data_text,
+                "-R",
+                "-X",
+                "stream",
+                "-C",
+                "-S",
+                &slot,
+            ],
+        );
+        // Debian keeps the configuration outside the data directory.
+        std::fs::write(data.join("postgresql.conf"), "hot_standby = on\n").unwrap();
+        std::fs::write(
+            data.join("pg_hba.conf"),
+            "local all all trust\nhost all all 127.0.0.1/32 trust\n",
+        )
+        .unwrap();
+        Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        let options = format!(
+            "-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={}",
+            dir.path().display()
+        );
+        let log = dir.path().join("log");
+        as_postgres(
+            "pg_ctl",
+            &[
+                "-D",
+                data_text,
+                "-l",
+                log.to_str().unwrap(),
+                "-o",
+                &options,
+                "-w",
+                "start",
+            ],
+        );
+        Standby {
+            dir,
+            bin,
+            slot,
+            port,
+        }
+    }
+
+    /// The URL of `database` on the standby.
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// Waits until the standby has replayed everything the primary wrote so far.
+    pub fn catch_up(&self, primary: &PgDb) {
+        let lsn = primary
+            .strings("SELECT pg_current_wal_lsn()::text AS v")
+            .remove(0);
+        let mut standby = PgConnection::establish(&self.url(&primary.name)).unwrap();
+        // Generous: the whole test server streams while other tests write.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while strings(
+            &mut standby,
+            &format!("SELECT (pg_last_wal_replay_lsn() >= '{lsn}')::text AS v"),
+        ) != ["true"]
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the standby did not catch up to {lsn}: {}",
+                std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Standby {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("data");
+        let _ = Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join("pg_ctl"))
+            .args([
+                "-D",
+                data.to_str().unwrap(),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ])
+            .output();
+        let _ = admin().batch_execute(&format!("SELECT pg_drop_replication_slot('{}')", self.slot));
     }
 }

@@ -241,6 +241,12 @@ fn a_sigkill_during_the_replay_leaves_nothing_behind() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(db.dump(), before);
+    // Its scratch database stays until the next replay on this server.
+    migrate(&db.url, &["--migration-dir", dir, "verify"]).assert_code(0);
+    assert_eq!(
+        crate::support::scratch_databases_left(&db),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -255,10 +261,11 @@ fn sqlite_drift_is_found_the_same_way() {
     );
 }
 
-/// verify needs no privilege beyond what run needs: a role that may only
-/// create in schema public (and the TEMP every role has) verifies.
+/// The replay needs a database of its own: a role that may not create one
+/// is refused with exit 4 naming CREATEDB and --scratch-database-url, and
+/// verifies with a scratch server that may.
 #[test]
-fn verify_needs_no_privilege_beyond_run() {
+fn a_role_without_createdb_verifies_with_a_scratch_server() {
     let role = PgRole::new("Vq7-role-password");
     let db = PgDb::new();
     db.execute(&format!(
@@ -267,10 +274,23 @@ fn verify_needs_no_privilege_beyond_run() {
     ));
     let url = db.url_as(&role.name, "Vq7-role-password");
     migrate(&url, &[]).assert_code(0);
-    assert_eq!(differences(&url, &[]), (0, vec![]));
+    let refused = migrate(&url, &["verify"]);
+    refused.assert_code(4);
+    assert!(
+        refused.stderr.contains("CREATEDB") && refused.stderr.contains("--scratch-database-url"),
+        "{}",
+        refused.stderr
+    );
+    let admin = crate::support::server_url();
+    let with = ["--scratch-database-url", admin.as_str()];
+    assert_eq!(differences(&url, &with), (0, vec![]));
     db.execute("DROP INDEX idx_bookings_status");
     assert_eq!(
-        differences(&url, &[]),
+        differences(&url, &with),
         (8, one("missing", "bookings", "index idx_bookings_status"))
+    );
+    assert_eq!(
+        crate::support::scratch_databases_left(&db),
+        Vec::<String>::new()
     );
 }
