@@ -9,7 +9,7 @@
 
 use std::fs::{DirBuilder, File, OpenOptions, Permissions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -47,7 +47,7 @@ static WAY: ByBackend<Way> = ByBackend {
                 target.url_without_password()
             )
         },
-        write: |_, target, path, lock_timeout| pg_dump(target, path, lock_timeout),
+        write: |conn, target, path, lock_timeout| pg_dump(conn, target, path, lock_timeout),
     },
     sqlite: Way {
         stem: "SELECT 'buildxpert_' || replace(strftime('%Y%m%dT%H%M%fZ', 'now'), '.', '') \
@@ -88,7 +88,8 @@ pub fn take(
             path.display()
         )));
     }
-    let partial = dir.join(format!(".{name}.partial"));
+    remove_stale_partials(dir);
+    let partial = dir.join(format!(".{name}.{}.partial", std::process::id()));
     create_private_file(&partial)
         .map_err(|e| Error::Backup(format!("cannot create {}: {e}", partial.display())))?;
     signals::remove_on_interrupt(Some(&partial));
@@ -106,6 +107,31 @@ pub fn take(
         bytes,
         sha256,
     })
+}
+
+/// Removes the `.NAME.PID.partial` files of runs of this binary that died
+/// while writing a backup into `dir` (their process is gone).
+fn remove_stale_partials(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix('.')
+            .and_then(|n| n.strip_suffix(".partial"))
+            .and_then(|n| n.rsplit_once('.'))
+            .and_then(|(_, pid)| pid.parse::<libc::pid_t>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: kill(2) with signal 0 only asks whether the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// `DATABASE_TIMESTAMP.dump` (PostgreSQL) or `buildxpert_TIMESTAMP.sqlite3`,
@@ -193,9 +219,53 @@ fn vacuum_into(conn: &mut AnyConnection, path: &Path) -> Result<()> {
         .map_err(|e| Error::Backup(format!("VACUUM INTO {} failed: {e}", path.display())))
 }
 
+/// Which `pg_dump` dumps a PostgreSQL `major` server: `PG_DUMP` when set,
+/// else the one Debian keeps for that version (`/usr/lib/postgresql/N/bin`),
+/// else the one on `PATH`; refused before anything changes when it is older
+/// than the server (pg_dump refuses a newer server, after the run began).
+fn pg_dump_for(major: u32) -> Result<PathBuf> {
+    let versioned = PathBuf::from(format!("/usr/lib/postgresql/{major}/bin/pg_dump"));
+    let chosen = match std::env::var_os("PG_DUMP").filter(|p| !p.is_empty()) {
+        Some(chosen) => PathBuf::from(chosen),
+        None if versioned.is_file() => versioned,
+        None => PathBuf::from("pg_dump"),
+    };
+    // Missing: said as such when it is run.
+    let Ok(out) = Command::new(&chosen).arg("--version").output() else {
+        return Ok(chosen);
+    };
+    let client = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .last()
+        .and_then(|v| v.split('.').next()?.parse::<u32>().ok());
+    match client {
+        Some(client) if client < major => Err(Error::BackupTool(format!(
+            "{} is pg_dump {client} and the server PostgreSQL {major}, which it cannot dump; \
+             nothing was changed. Install postgresql-client-{major} (Debian: \
+             /usr/lib/postgresql/{major}/bin/pg_dump is then used), or set PG_DUMP to a \
+             pg_dump of version {major} or later",
+            chosen.display()
+        ))),
+        _ => Ok(chosen),
+    }
+}
+
 /// `pg_dump --format=custom` of the target into `path`.
-fn pg_dump(target: &Target, path: &Path, lock_timeout: Duration) -> Result<()> {
-    let mut command = Command::new("pg_dump");
+fn pg_dump(
+    conn: &mut AnyConnection,
+    target: &Target,
+    path: &Path,
+    lock_timeout: Duration,
+) -> Result<()> {
+    let major = diesel::sql_query(
+        "SELECT (current_setting('server_version_num')::int / 10000)::text AS value",
+    )
+    .get_result::<TextValue>(conn)
+    .map_err(|e| Error::from_db("reading the server's version", &e))?
+    .value
+    .parse::<u32>()
+    .unwrap_or_default();
+    let mut command = Command::new(pg_dump_for(major)?);
     command
         .args(["--format=custom", "--no-password", "--file"])
         .arg(path)

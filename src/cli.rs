@@ -21,7 +21,8 @@ macro_rules! fleet_help {
             $examples,
             "\n\nExit code: 0 when every target succeeded, otherwise the most severe of the \
              targets' own exit codes, in this order:\n  8 integrity > 5 migration failed > 7 lock \
-             > 4 permission > 3 cannot connect > 6 pending > 2 usage > 1 anything else"
+             > 4 permission > 3 cannot connect > 9 connection lost > 6 pending > 2 usage \
+             > 1 anything else"
         )
     };
 }

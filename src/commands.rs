@@ -394,6 +394,7 @@ fn apply_plan(
         backup: backup.as_ref(),
         lock_retries: ctx.global.lock_retries,
         single_transaction: how.single_transaction,
+        settings: &ctx.settings,
         expected: how.expected,
     };
     runner::execute(conn, plan, &context, reporter(ctx, how.output).as_mut())?;

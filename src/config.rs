@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use crate::conninfo::ConnInfo;
 use crate::error::{Error, Result};
+use crate::sqltext::without_bom;
 
 /// The file migrated when nothing is configured.
 pub(crate) const DEFAULT_SQLITE_FILE: &str = "buildxpert.sqlite3";
@@ -366,11 +367,12 @@ fn url_from_file(path: &Path, source: fn(PathBuf) -> UrlSource) -> Result<Target
     let source = source(path.to_path_buf());
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::Usage(format!("cannot read {source}: {e}")))?;
+    let text = without_bom(&text);
     if text.trim().is_empty() {
         return Err(Error::Usage(format!("{source} is empty")));
     }
     let url = format!("(the content of {})", path.display());
-    Target::parse(&text, source).map_err(|e| match e {
+    Target::parse(text, source).map_err(|e| match e {
         Error::BadUrl { reason, .. } => Error::BadUrl { url, reason },
         other => other,
     })
@@ -409,12 +411,13 @@ fn url_in_file(path: &Path) -> Result<Option<String>> {
     if !path.is_file() {
         return Ok(None);
     }
-    let entries = dotenvy::from_path_iter(path).map_err(|e| {
+    let text = std::fs::read_to_string(path).map_err(|e| {
         Error::Usage(format!(
             "cannot read {}: {e}; fix or remove the file",
             path.display()
         ))
     })?;
+    let entries = dotenvy::from_read_iter(without_bom(&text).as_bytes());
     for (number, entry) in entries.enumerate() {
         // dotenvy's message quotes the offending line, which may hold another
         // secret (the Node.js app keeps its API keys there): name the line only.

@@ -12,11 +12,12 @@ pub mod exit {
     pub const PENDING: u8 = 6;
     pub const LOCK_TIMEOUT: u8 = 7;
     pub const INTEGRITY: u8 = 8;
+    pub const CONNECTION_LOST: u8 = 9;
 }
 
 /// Every exit code and its meaning, written once: `--help` prints it and a
 /// test checks that the README's table says the same.
-pub const EXIT_CODES: [(&str, &str); 10] = [
+pub const EXIT_CODES: [(&str, &str); 11] = [
     ("0", "success"),
     (
         "1",
@@ -49,6 +50,10 @@ pub const EXIT_CODES: [(&str, &str); 10] = [
     (
         "8",
         "integrity: a changed applied `up.sql`, an unknown applied version, a hand-edited record, a `migrations` table of another shape (left untouched), a schema without history (`adopt --baseline`), objects that differ from what the migrations to adopt define (or, after it ran, from what a migration defines: not recorded), or schema drift (`verify`, `run --verify`, `status --verify`)",
+    ),
+    (
+        "9",
+        "the connection was lost during a run (server gone, network cut): PostgreSQL rolled back the unfinished transaction, so every migration is entirely applied or not at all; run again to continue",
     ),
     (
         "130 / 143",
@@ -137,6 +142,12 @@ pub enum Error {
          it (e.g. ALTER TABLE migrations RENAME TO migrations_legacy) and run again"
     )]
     ForeignHistoryTable { columns: String },
+
+    #[error(
+        "the Node.js runner's `migrations` table cannot be written as it is: {problem}; it \
+         was left untouched and nothing was changed. Fix it ({fix}) and run again"
+    )]
+    NodeTableUnusable { problem: String, fix: String },
 
     #[error(
         "the schema already has {tables} but no migration history (restored without its \
@@ -240,6 +251,17 @@ pub enum Error {
     )]
     LockTimeout { holder: String },
 
+    #[error(
+        "the connection to the database was lost while {doing} ({message}). {aftermath}; run \
+         again to continue"
+    )]
+    ConnectionLost {
+        doing: String,
+        message: String,
+        /// What that leaves, as far as this run can tell.
+        aftermath: String,
+    },
+
     #[error("cannot take the backup: {0}")]
     Backup(String),
 
@@ -296,6 +318,7 @@ impl Error {
             Error::PendingRequired { .. } => exit::PENDING,
             Error::LockTimeout { .. } => exit::LOCK_TIMEOUT,
             Error::ForeignHistoryTable { .. }
+            | Error::NodeTableUnusable { .. }
             | Error::UnrecordedSchema { .. }
             | Error::AdoptionMismatch { .. }
             | Error::ObjectsDiffer { .. }
@@ -304,6 +327,7 @@ impl Error {
             | Error::Inconsistent { .. }
             | Error::UnknownApplied { .. } => exit::INTEGRITY,
             Error::BackupTool(_) => exit::CONNECT,
+            Error::ConnectionLost { .. } => exit::CONNECTION_LOST,
             Error::FleetFailed { code, .. } => *code,
             Error::Catalog(_)
             | Error::CannotCompare(_)
@@ -318,6 +342,15 @@ impl Error {
     pub fn from_db(doing: impl Into<String>, err: &diesel::result::Error) -> Error {
         let doing = doing.into();
         let message = db_message(err);
+        if connection_lost(err) {
+            return Error::ConnectionLost {
+                doing,
+                message,
+                aftermath: "PostgreSQL rolls back a transaction whose client is gone, so \
+                            every migration is entirely applied or not at all"
+                    .to_string(),
+            };
+        }
         // Another SQLite writer kept the file locked past the busy timeout
         // (--lock-wait): the same outcome as waiting for PostgreSQL's lock.
         if message.contains("database is locked") {
@@ -341,6 +374,39 @@ impl Error {
             None => Error::Database { doing, message },
         }
     }
+}
+
+/// Whether `err` says the connection is gone (the server went away, the
+/// network dropped it, it was terminated), rather than a statement failing.
+pub fn connection_lost(err: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error as E};
+    if let E::DatabaseError(DatabaseErrorKind::ClosedConnection, _) | E::BrokenTransactionManager =
+        err
+    {
+        return true;
+    }
+    lost_message(&db_message(err))
+}
+
+/// Whether a message (libpq's or Diesel's) says the connection is gone.
+pub fn lost_message(message: &str) -> bool {
+    let lower = message.to_lowercase();
+    [
+        "server closed the connection unexpectedly",
+        "no connection to the server",
+        "could not receive data from server",
+        "could not send data to server",
+        "ssl syscall error",
+        "ssl connection has been closed unexpectedly",
+        "connection to server was lost",
+        "terminating connection",
+        "transaction manager is broken",
+        "connection is broken",
+        "lost synchronization with server",
+        "unexpected eof",
+    ]
+    .iter()
+    .any(|pattern| lower.contains(pattern))
 }
 
 /// The database's own message, without Diesel's wrapping.

@@ -70,7 +70,8 @@ CREATE INDEX IF NOT EXISTS idx_bxm_migration_actions_executed_at
                to_regclass('bxm_migration_actions')) \
                AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum",
         tables_present: "SELECT c.relname::text AS value FROM pg_class c \
-             WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace \
+             WHERE c.relkind IN ('r', 'p') AND c.relnamespace = \
+               (SELECT n.oid FROM pg_namespace n WHERE n.nspname = current_schema()) \
              AND c.relname = ANY (string_to_array($1, ','))",
         executed_at: "to_char(executed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
         // Diesel's run_on is a timestamp in the session's time zone.
@@ -337,7 +338,9 @@ fn existing_tables(conn: &mut AnyConnection) -> Result<Tables> {
         node: if node.is_empty() {
             None
         } else {
-            Some(node_history::check_shape(&node, dialect.strict_types)?)
+            let columns = node_history::check_shape(&node, dialect.strict_types)?;
+            node_history::check_unique_id(conn)?;
+            Some(columns)
         },
         actions: (!actions.is_empty()).then_some(actions),
         strict_types: dialect.strict_types,

@@ -89,6 +89,10 @@ pub struct Columns {
     pub executed_by: bool,
     pub version: bool,
     pub checksum: bool,
+    /// The table has a column of that name, usable or not (one of another
+    /// type is left as it is: neither written nor added again).
+    pub has_executed_by: bool,
+    pub has_version: bool,
     /// The most characters `id` holds (`VARCHAR(10)` in every Node release);
     /// `None` when unbounded.
     pub id_chars: Option<usize>,
@@ -124,11 +128,9 @@ pub fn check_shape(found: &[FoundColumn], strict_types: bool) -> Result<Columns>
             .map(|c| c.type_name.as_str())
     };
     // SQLite's declared types are affinities: names must match, types need not.
+    let text_like = |t: &str| t == "text" || t.starts_with("character varying");
     let same_type = |found: &str, wanted: &str| {
-        !strict_types
-            || found == wanted
-            || (wanted.starts_with("character varying")
-                && (found == "text" || found.starts_with("character varying")))
+        !strict_types || found == wanted || (text_like(wanted) && text_like(found))
     };
     let base_ok = BASE
         .iter()
@@ -156,6 +158,8 @@ pub fn check_shape(found: &[FoundColumn], strict_types: bool) -> Result<Columns>
         executed_by: usable("executed_by"),
         version: usable("version"),
         checksum: usable("checksum"),
+        has_executed_by: type_of("executed_by").is_some(),
+        has_version: type_of("version").is_some(),
         // SQLite does not enforce a VARCHAR length.
         id_chars: type_of("id").filter(|_| strict_types).and_then(char_limit),
     })
@@ -177,10 +181,10 @@ pub fn ddl(found: Option<Columns>, backend: Backend) -> Option<String> {
         )),
         Some(columns) => {
             let mut sql = Vec::new();
-            if !columns.executed_by {
+            if !columns.has_executed_by {
                 sql.push("ALTER TABLE migrations ADD COLUMN executed_by TEXT");
             }
-            if !columns.version {
+            if !columns.has_version {
                 sql.push("ALTER TABLE migrations ADD COLUMN version INTEGER DEFAULT 1");
             }
             (!sql.is_empty()).then(|| sql.join(";\n"))
@@ -192,11 +196,49 @@ pub fn ddl(found: Option<Columns>, backend: Backend) -> Option<String> {
 pub fn after_ddl(found: Option<Columns>, strict_types: bool) -> Columns {
     let created = strict_types.then_some(NODE_ID_CHARS);
     Columns {
-        executed_by: true,
-        version: true,
+        executed_by: found.is_none_or(|c| c.executed_by || !c.has_executed_by),
+        version: found.is_none_or(|c| c.version || !c.has_version),
         checksum: found.is_some_and(|c| c.checksum),
+        has_executed_by: true,
+        has_version: true,
         id_chars: found.map_or(created, |c| c.id_chars),
     }
+}
+
+/// Whether `id` has a primary key or unique index of its own: the upsert
+/// both runners do (`ON CONFLICT (id)`) needs one.
+static UNIQUE_ID: ByBackend<&str> = ByBackend {
+    postgres: "SELECT EXISTS (SELECT FROM pg_index i JOIN pg_attribute a \
+         ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
+         WHERE i.indrelid = to_regclass('migrations') AND i.indisunique \
+         AND i.indnkeyatts = 1 AND i.indpred IS NULL AND a.attname = 'id') AS ok",
+    sqlite: "SELECT EXISTS (SELECT 1 FROM pragma_index_list('migrations') l \
+         WHERE l.\"unique\" = 1 AND l.partial = 0 \
+         AND (SELECT group_concat(name) FROM pragma_index_info(l.name)) = 'id') \
+         OR (SELECT group_concat(name) FROM pragma_table_info('migrations') WHERE pk > 0) = 'id' \
+         AS ok",
+};
+
+/// Refuses a table whose `id` is not unique (exit 8, before anything runs).
+pub fn check_unique_id(conn: &mut AnyConnection) -> Result<()> {
+    #[derive(QueryableByName)]
+    struct Answer {
+        #[diesel(sql_type = Bool)]
+        ok: bool,
+    }
+    let unique = diesel::sql_query(*UNIQUE_ID.get(engine::backend(conn)))
+        .get_result::<Answer>(conn)
+        .map_err(|e| Error::from_db("checking the migrations table's key", &e))?
+        .ok;
+    if unique {
+        return Ok(());
+    }
+    Err(Error::NodeTableUnusable {
+        problem: "its id column has no primary key or unique index, which the upsert both \
+                  runners do needs"
+            .to_string(),
+        fix: "ALTER TABLE migrations ADD PRIMARY KEY (id)".to_string(),
+    })
 }
 
 /// One row, as read back; `executed_at` as RFC 3339 in UTC.
@@ -350,12 +392,21 @@ mod tests {
                 executed_by: true,
                 version: true,
                 checksum: true,
+                has_executed_by: true,
+                has_version: true,
                 id_chars: Some(10),
             }
         );
-        // Same name, another type: not ours to write, but no reason to refuse.
-        let odd = node_table(&[column("version", "text", true)]);
-        assert!(!check_shape(&odd, true).unwrap().version);
+        // Same name, another type: not ours to write, nor to add again, but
+        // no reason to refuse. A varchar holds the OS user as well as text.
+        let odd = node_table(&[
+            column("version", "text", true),
+            column("executed_by", "character varying(100)", true),
+        ]);
+        let odd = check_shape(&odd, true).unwrap();
+        assert!(!odd.version && odd.has_version && odd.executed_by);
+        assert_eq!(ddl(Some(odd), Backend::Postgres), None);
+        assert!(!after_ddl(Some(odd), true).version);
     }
 
     #[test]
@@ -376,6 +427,8 @@ mod tests {
             executed_by: true,
             version: true,
             checksum: true,
+            has_executed_by: true,
+            has_version: true,
             id_chars: Some(10),
         };
         let sql = upsert_sql(all, Backend::Postgres, true);

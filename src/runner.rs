@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 
 use crate::catalog::Entry;
+use crate::config::Settings;
 use crate::connection;
 use crate::drift;
 use crate::engine::{self, AnyConnection};
-use crate::error::{Error, Result, db_message, permission_hint};
+use crate::error::{Error, Result, db_message, lost_message, permission_hint};
 use crate::history;
 use crate::lock;
 use crate::node_history;
@@ -38,6 +39,8 @@ pub struct RunContext<'a> {
     pub lock_retries: u32,
     /// `--single-transaction`: every step and its records in one transaction.
     pub single_transaction: bool,
+    /// The run's session settings, put back after each migration's SQL.
+    pub settings: &'a Settings,
     /// Per version, what its objects must be once it has run (see
     /// `drift::expectations`): checked before it is recorded.
     pub expected: Option<&'a HashMap<String, Objects>>,
@@ -431,7 +434,8 @@ fn apply<'a>(
         Step::Adopt { .. } | Step::Repair { .. } => "",
         _ => &entry.up_sql,
     };
-    run_sql(c, sql)?;
+    let reset = engine::of(c).reset_sql(context.settings);
+    run_sql(c, sql, !step.in_transaction(entry), &reset)?;
     if !step.in_transaction(entry) {
         let left = leftovers(c, entry);
         if !left.is_empty() {
@@ -473,13 +477,32 @@ fn apply<'a>(
 
 /// Runs a migration file as Diesel's SQL migrations do (one batch), minus
 /// a byte-order mark PostgreSQL would choke on; a file with nothing but
-/// comments is a no-op rather than PostgreSQL's "empty query" error.
-fn run_sql(c: &mut AnyConnection, sql: &str) -> std::result::Result<(), Failure> {
-    if sqltext::statements(sql).is_empty() {
+/// comments is a no-op rather than PostgreSQL's "empty query" error. A
+/// migration outside a transaction runs `one_by_one`: PostgreSQL runs a
+/// batch of several statements as one implicit transaction, where
+/// `CREATE INDEX CONCURRENTLY` is refused. `reset` follows it (see
+/// `engine::Engine::reset_sql`), in the same round trip where it can.
+fn run_sql(
+    c: &mut AnyConnection,
+    sql: &str,
+    one_by_one: bool,
+    reset: &str,
+) -> std::result::Result<(), Failure> {
+    let statements = sqltext::split(sql);
+    if statements.is_empty() {
         return Ok(());
     }
-    c.batch_execute(sqltext::without_bom(sql))
-        .map_err(|e| Failure::Migration(db_message(&e)))
+    if !one_by_one {
+        // A new line first: the file may end in a `--` comment.
+        return c
+            .batch_execute(&format!("{}\n;\n{reset}", sqltext::without_bom(sql)))
+            .map_err(|e| Failure::Migration(db_message(&e)));
+    }
+    for (line, statement) in statements {
+        c.batch_execute(statement)
+            .map_err(|e| Failure::Migration(format!("line {line}: {}", db_message(&e))))?;
+    }
+    c.batch_execute(reset).map_err(Failure::Database)
 }
 
 /// Whether another runner already did this step while this one waited for
@@ -579,6 +602,38 @@ fn failure_to_error(
     failure: &Failure,
     earlier: Earlier<'_>,
 ) -> Error {
+    let rollback_lost =
+        matches!(failure, Failure::NotRolledBack { rollback, .. } if lost_message(rollback));
+    if rollback_lost || lost_message(&failure.message()) {
+        let before = match earlier {
+            Earlier::Kept([]) => String::new(),
+            Earlier::Kept(done) => {
+                format!(" (this run had already {}, which stay so)", done.join(", "))
+            }
+            Earlier::RolledBack => {
+                " (with every other step of this run: --single-transaction)".to_string()
+            }
+        };
+        let aftermath = if step.in_transaction(entry) {
+            format!(
+                "PostgreSQL rolls back a transaction whose client is gone: migration {entry} \
+                 is entirely applied or not at all{before}"
+            )
+        } else {
+            format!(
+                "Migration {entry} runs outside a transaction, so part of it may have taken \
+                 effect{before}"
+            )
+        };
+        return Error::ConnectionLost {
+            doing: match step {
+                Step::Revert => format!("reverting migration {entry}"),
+                _ => format!("applying migration {entry}"),
+            },
+            message: failure.message(),
+            aftermath,
+        };
+    }
     if let Failure::Other(error) = failure {
         return Error::Database {
             doing: format!("checking the objects of migration {entry}"),
@@ -622,6 +677,14 @@ fn failure_to_error(
             message,
             hint,
         };
+    }
+    if message.contains("statement timeout")
+        && let Some(limit) = engine::of(conn).statement_timeout()
+    {
+        message.push_str(&format!(
+            " ({limit}: pass --statement-timeout 0, or a longer limit, for the migrations' \
+             session)"
+        ));
     }
     if failure.is_lock_timeout() {
         message.push_str(

@@ -7,6 +7,7 @@
 //! look like a backup.
 
 use std::io::{self, Read};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -86,6 +87,18 @@ pub fn run_child(command: &mut Command) -> io::Result<(ExitStatus, Vec<u8>)> {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+    // SAFETY: prctl(2) is async-signal-safe; it only asks the kernel to
+    // kill the child when this process dies (a kill -9 included), so a
+    // pg_dump never outlives the run with its session and snapshot.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == 0 {
+                Ok(())
+            } else {
+                Err(io::Error::last_os_error())
+            }
+        });
+    }
     let pipe = {
         // Spawned under the lock: an interrupt arriving meanwhile still finds it.
         let mut in_flight = in_flight();

@@ -1,8 +1,12 @@
-//! What a migration's SQL text holds, read the way PostgreSQL and SQLite
-//! split it: statements, skipping comments, quoted strings and identifiers,
-//! and dollar-quoted bodies (so a PL/pgSQL `BEGIN … END` is not a statement),
-//! and the `BEGIN … END` block inside a statement (a SQLite trigger's body,
-//! PostgreSQL's `BEGIN ATOMIC`), whose `;` do not end it.
+//! What a migration's SQL text holds, read with PostgreSQL's own lexical
+//! rules (the `squawk-lexer` crate follows `scan.l`: `E'…'` strings with
+//! backslash escapes, dollar quotes with tags, nested comments, quoted
+//! identifiers; plain strings as `standard_conforming_strings` reads them):
+//! its statements, their first words and lines, and the `BEGIN … END` block
+//! inside a statement (a SQLite trigger's body, PostgreSQL's
+//! `BEGIN ATOMIC`), whose `;` do not end it.
+
+use squawk_lexer::{TokenKind, tokenize};
 
 /// A statement's first word and the line it starts on (1-based).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,31 +18,202 @@ pub struct Statement {
 /// How many of a statement's first tokens [`heads`] keeps.
 const HEAD: usize = 6;
 
-/// The text without a leading byte-order mark, which PostgreSQL would read
-/// as part of the first keyword.
+/// The text without a leading byte-order mark (a Windows editor's), which
+/// PostgreSQL would read as part of the first keyword, and a dotenv or
+/// targets file as part of the first name.
 pub fn without_bom(sql: &str) -> &str {
     sql.strip_prefix('\u{feff}').unwrap_or(sql)
 }
 
+/// One token of the text: its kind, where it is, and its line.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    kind: TokenKind,
+    start: usize,
+    end: usize,
+    line: usize,
+}
+
+impl Piece {
+    /// Whitespace and comments: what separates, and means nothing.
+    fn is_trivia(&self) -> bool {
+        matches!(
+            self.kind,
+            TokenKind::Whitespace | TokenKind::LineComment | TokenKind::BlockComment { .. }
+        )
+    }
+}
+
+/// Every token of `sql` (without its BOM), with its line.
+fn pieces(sql: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let (mut start, mut line) = (0, 1);
+    for token in tokenize(sql) {
+        let end = start + token.len as usize;
+        out.push(Piece {
+            kind: token.kind,
+            start,
+            end,
+            line,
+        });
+        line += sql[start..end].matches('\n').count();
+        start = end;
+    }
+    out
+}
+
+/// One statement of a file: where it starts and ends in the text, its line,
+/// and its first tokens' text.
+#[derive(Debug, Clone)]
+struct Span {
+    line: usize,
+    start: usize,
+    end: usize,
+    head: Vec<String>,
+}
+
+/// Every statement of `sql` (without its BOM), in order; `;` inside
+/// strings, comments, bodies and `BEGIN … END` blocks do not end one.
+fn spans(sql: &str) -> Vec<Span> {
+    let mut found: Vec<Span> = Vec::new();
+    let mut current: Option<Span> = None;
+    let mut body = Body::default();
+    let mut previous: Option<TokenKind> = None;
+    for piece in pieces(sql) {
+        if piece.is_trivia() {
+            continue;
+        }
+        let text = &sql[piece.start..piece.end];
+        if piece.kind == TokenKind::Semi && !body.open {
+            found.extend(current.take());
+            body = Body::default();
+            previous = None;
+            continue;
+        }
+        let span = current.get_or_insert_with(|| Span {
+            line: piece.line,
+            start: piece.start,
+            end: piece.end,
+            head: Vec::new(),
+        });
+        span.end = piece.end;
+        if span.head.len() < HEAD {
+            span.head.push(text.to_string());
+        }
+        body.read(piece.kind, text, previous);
+        previous = Some(piece.kind);
+    }
+    found.extend(current);
+    found
+}
+
+/// The `BEGIN … END` body a statement may hold: a SQLite trigger's (a
+/// `BEGIN` after `CREATE … TRIGGER … ON table`, outside parentheses and not a
+/// qualified name, so a column named `begin` in `UPDATE OF begin ON` or
+/// `NEW.begin` is not one) or PostgreSQL's `BEGIN ATOMIC`. Inside it `;`
+/// ends the body's statements, not the outer one, and the body ends at an
+/// `END` that starts one of them (an `END` closing a `CASE`, or a column
+/// named `end`, does not).
+#[derive(Default)]
+struct Body {
+    /// Words read so far in this statement.
+    words: usize,
+    /// Still within `CREATE [OR REPLACE] [TEMP]…`; then whether TRIGGER followed.
+    create: bool,
+    trigger: bool,
+    /// A trigger's `ON table` has been read.
+    on: bool,
+    depth: usize,
+    open: bool,
+    /// At the start of one of the body's statements.
+    inner_start: bool,
+    cases: usize,
+    /// The previous word was BEGIN (so ATOMIC opens a body).
+    after_begin: bool,
+}
+
+impl Body {
+    fn read(&mut self, kind: TokenKind, text: &str, previous: Option<TokenKind>) {
+        match kind {
+            TokenKind::OpenParen => self.depth += 1,
+            TokenKind::CloseParen => self.depth = self.depth.saturating_sub(1),
+            TokenKind::Semi => {
+                self.inner_start = true;
+                return;
+            }
+            _ => {}
+        }
+        if kind != TokenKind::Ident {
+            self.after_begin = false;
+            return;
+        }
+        let word = text.to_ascii_uppercase();
+        let qualified = previous == Some(TokenKind::Dot);
+        if self.open {
+            match word.as_str() {
+                "CASE" => self.cases += 1,
+                "END" if self.cases > 0 => self.cases -= 1,
+                "END" if self.inner_start => *self = Body::default(),
+                _ => {}
+            }
+            self.inner_start = false;
+        } else {
+            if self.words == 0 {
+                self.create = word == "CREATE";
+            } else {
+                // CREATE [OR REPLACE] [TEMP|TEMPORARY] [CONSTRAINT] TRIGGER: a
+                // column named trigger later on is not one.
+                self.trigger |= self.create && word == "TRIGGER";
+                self.create &= matches!(
+                    word.as_str(),
+                    "OR" | "REPLACE" | "TEMP" | "TEMPORARY" | "CONSTRAINT"
+                );
+            }
+            self.on |= self.trigger && word == "ON" && self.depth == 0;
+            let trigger_body = word == "BEGIN" && self.on && self.depth == 0 && !qualified;
+            if trigger_body || (word == "ATOMIC" && self.after_begin) {
+                self.open = true;
+                self.inner_start = true;
+            }
+        }
+        self.words += 1;
+        self.after_begin = word == "BEGIN" && !qualified;
+    }
+}
+
 /// Every statement's first word (upper-cased) with its line, in order.
 pub fn statements(sql: &str) -> Vec<Statement> {
-    scan(sql)
+    spans(without_bom(sql))
         .into_iter()
-        .map(|(statement, _)| statement)
+        .map(|span| Statement {
+            keyword: span
+                .head
+                .first()
+                .map(|w| w.to_ascii_uppercase())
+                .unwrap_or_default(),
+            line: span.line,
+        })
         .collect()
 }
 
-/// Each statement's first few tokens as written (comments left out).
-fn heads(sql: &str) -> Vec<Vec<String>> {
-    scan(sql).into_iter().map(|(_, head)| head).collect()
+/// Each statement's text (without the `;` that ends it) and the line it
+/// starts on: a migration outside a transaction runs them one by one, as
+/// PostgreSQL refuses `CREATE INDEX CONCURRENTLY` among other statements.
+pub fn split(sql: &str) -> Vec<(usize, &str)> {
+    let sql = without_bom(sql);
+    spans(sql)
+        .into_iter()
+        .map(|span| (span.line, &sql[span.start..span.end]))
+        .collect()
 }
 
 /// The extensions a migration creates (`CREATE EXTENSION [IF NOT EXISTS]
 /// name`), by name as PostgreSQL folds it.
 pub fn created_extensions(sql: &str) -> Vec<String> {
-    heads(sql)
+    spans(without_bom(sql))
         .into_iter()
-        .filter_map(|head| {
+        .filter_map(|span| {
+            let head = span.head;
             let upper: Vec<String> = head.iter().map(|w| w.to_uppercase()).collect();
             if upper.first()? != "CREATE" || upper.get(1)? != "EXTENSION" {
                 return None;
@@ -57,116 +232,6 @@ pub fn created_extensions(sql: &str) -> Vec<String> {
             )
         })
         .collect()
-}
-
-/// Every statement with its first [`HEAD`] tokens.
-fn scan(sql: &str) -> Vec<(Statement, Vec<String>)> {
-    let chars: Vec<char> = without_bom(sql).chars().collect();
-    let mut found: Vec<(Statement, Vec<String>)> = Vec::new();
-    let mut line = 1;
-    let mut at_start = true;
-    let mut body = Body::default();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        match c {
-            '\n' => line += 1,
-            '-' if next == Some('-') => {
-                while i < chars.len() && chars[i] != '\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            '/' if next == Some('*') => {
-                i = skip_block_comment(&chars, i, &mut line);
-                continue;
-            }
-            ';' if body.open => body.inner_start = true,
-            ';' => {
-                at_start = true;
-                body = Body::default();
-            }
-            _ if c.is_whitespace() => {}
-            _ => {
-                let end = skip_token(&chars, i, &mut line);
-                if let Some((_, head)) = found.last_mut().filter(|_| !at_start)
-                    && head.len() < HEAD
-                {
-                    head.push(chars[i..end].iter().collect());
-                }
-                // Inside a statement only short words matter to a body
-                // (CONSTRAINT and TEMPORARY are the longest): no copy of
-                // the others.
-                let word: String = if at_start || end - i <= 10 {
-                    chars[i..end]
-                        .iter()
-                        .collect::<String>()
-                        .to_ascii_uppercase()
-                } else {
-                    String::new()
-                };
-                if at_start {
-                    let keyword: String = word
-                        .chars()
-                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                        .collect();
-                    body.create = keyword == "CREATE";
-                    let head = vec![chars[i..end].iter().collect()];
-                    found.push((Statement { keyword, line }, head));
-                    at_start = false;
-                } else {
-                    body.read(&word);
-                }
-                i = end;
-                continue;
-            }
-        }
-        i += 1;
-    }
-    found
-}
-
-/// The `BEGIN … END` body a statement may hold: a SQLite trigger's (after
-/// `CREATE … TRIGGER … BEGIN`) or PostgreSQL's `BEGIN ATOMIC`. Inside it
-/// `;` ends the body's statements, not the outer one, and the body ends at
-/// an `END` that starts one of them (an `END` closing a `CASE`, or a column
-/// named `end`, does not). Elsewhere `begin` and `end` are plain words.
-#[derive(Default)]
-struct Body {
-    /// Still within `CREATE [OR REPLACE] [TEMP]…`; then whether TRIGGER followed.
-    create: bool,
-    trigger: bool,
-    open: bool,
-    /// At the start of one of the body's statements.
-    inner_start: bool,
-    cases: usize,
-    /// The previous word was BEGIN (so ATOMIC opens a body).
-    after_begin: bool,
-}
-
-impl Body {
-    fn read(&mut self, word: &str) {
-        if self.open {
-            match word {
-                "CASE" => self.cases += 1,
-                "END" if self.cases > 0 => self.cases -= 1,
-                "END" if self.inner_start => *self = Body::default(),
-                _ => {}
-            }
-            self.inner_start = false;
-        } else {
-            // CREATE [OR REPLACE] [TEMP|TEMPORARY] [CONSTRAINT] TRIGGER: a
-            // column named trigger later on is not one.
-            self.trigger |= self.create && word == "TRIGGER";
-            self.create &= matches!(word, "OR" | "REPLACE" | "TEMP" | "TEMPORARY" | "CONSTRAINT");
-            if (word == "BEGIN" && self.trigger) || (word == "ATOMIC" && self.after_begin) {
-                self.open = true;
-                self.inner_start = true;
-            }
-        }
-        self.after_begin = word == "BEGIN";
-    }
 }
 
 /// Statements that end or start transactions, which must not appear in a
@@ -193,104 +258,15 @@ pub fn transaction_control(sql: &str) -> Vec<Statement> {
 /// migration that runs outside a transaction inside one (where PostgreSQL
 /// refuses it): the objects it creates are the same.
 pub fn without_concurrently(sql: &str) -> String {
-    let chars: Vec<char> = without_bom(sql).chars().collect();
-    let mut out = String::with_capacity(sql.len());
-    let mut line = 1;
-    let mut i = 0;
-    while i < chars.len() {
-        let next = chars.get(i + 1).copied();
-        let end = match chars[i] {
-            '-' if next == Some('-') => {
-                let mut j = i;
-                while j < chars.len() && chars[j] != '\n' {
-                    j += 1;
-                }
-                j
-            }
-            '/' if next == Some('*') => skip_block_comment(&chars, i, &mut line),
-            c if c.is_whitespace() => i + 1,
-            _ => skip_token(&chars, i, &mut line),
-        };
-        let token: String = chars[i..end].iter().collect();
-        if !token.eq_ignore_ascii_case("CONCURRENTLY") {
-            out.push_str(&token);
-        }
-        i = end;
-    }
-    out
-}
-
-/// `/* … */`, nested as PostgreSQL nests them; returns the index after it.
-fn skip_block_comment(chars: &[char], start: usize, line: &mut usize) -> usize {
-    let mut depth = 0;
-    let mut i = start;
-    while i < chars.len() {
-        match (chars[i], chars.get(i + 1)) {
-            ('/', Some('*')) => {
-                depth += 1;
-                i += 2;
-            }
-            ('*', Some('/')) => {
-                depth -= 1;
-                i += 2;
-                if depth == 0 {
-                    return i;
-                }
-            }
-            (c, _) => {
-                if c == '\n' {
-                    *line += 1;
-                }
-                i += 1;
-            }
-        }
-    }
-    i
-}
-
-/// One token starting at `start` (a quoted string or identifier, a
-/// dollar-quoted body, or any other character); returns the index after it.
-fn skip_token(chars: &[char], start: usize, line: &mut usize) -> usize {
-    let until = |close: &[char], from: usize, line: &mut usize| {
-        let mut i = from;
-        while i < chars.len() {
-            if chars[i..].starts_with(close) {
-                return i + close.len();
-            }
-            if chars[i] == '\n' {
-                *line += 1;
-            }
-            i += 1;
-        }
-        i
-    };
-    match chars[start] {
-        // A doubled quote inside is an escaped quote: the scan simply
-        // closes and reopens, which lands in the same place.
-        '\'' => until(&['\''], start + 1, line),
-        '"' => until(&['"'], start + 1, line),
-        '$' => {
-            let tag_len = chars[start + 1..]
-                .iter()
-                .take_while(|c| c.is_alphanumeric() || **c == '_')
-                .count();
-            let end = start + 1 + tag_len;
-            if chars.get(end) == Some(&'$') {
-                let tag: Vec<char> = chars[start..=end].to_vec();
-                until(&tag, end + 1, line)
-            } else {
-                start + 1
-            }
-        }
-        c if c.is_alphanumeric() || c == '_' => {
-            start
-                + chars[start..]
-                    .iter()
-                    .take_while(|c| c.is_alphanumeric() || **c == '_' || **c == '$')
-                    .count()
-        }
-        _ => start + 1,
-    }
+    let sql = without_bom(sql);
+    pieces(sql)
+        .into_iter()
+        .filter(|p| {
+            !(p.kind == TokenKind::Ident
+                && sql[p.start..p.end].eq_ignore_ascii_case("CONCURRENTLY"))
+        })
+        .map(|p| &sql[p.start..p.end])
+        .collect()
 }
 
 #[cfg(test)]
@@ -391,6 +367,79 @@ mod tests {
                    create extension \"uuid-ossp\" WITH SCHEMA public;\nCREATE TABLE extension (id int);\n\
                    CREATE EXTENSION PgCrypto;";
         assert_eq!(created_extensions(sql), ["citext", "uuid-ossp", "pgcrypto"]);
+    }
+
+    /// PostgreSQL's lexical edge cases: each hides (or not) a COMMIT that
+    /// would make part of a migration permanent.
+    #[test]
+    fn lexical_edge_cases_hide_nothing() {
+        let cases: [(&str, &[(&str, usize)]); 10] = [
+            // A backslash-escaped quote inside an E-string.
+            (
+                "INSERT INTO t VALUES (E'it\\'s; ok');\nCOMMIT;",
+                &[("COMMIT", 2)],
+            ),
+            // Standard-conforming strings: a backslash is only a backslash.
+            ("SELECT 'C:\\';\nCOMMIT;", &[("COMMIT", 2)]),
+            ("SELECT e'\\\\';\nCOMMIT;", &[("COMMIT", 2)]),
+            // A PostgreSQL trigger on a column named begin has no body.
+            (
+                "CREATE TRIGGER t BEFORE UPDATE OF begin ON shifts FOR EACH ROW \
+                 EXECUTE FUNCTION f();\nCOMMIT;",
+                &[("COMMIT", 2)],
+            ),
+            // A SQLite trigger's WHEN naming NEW.begin, then its body.
+            (
+                "CREATE TRIGGER t AFTER UPDATE ON shifts WHEN NEW.begin > 0 BEGIN \
+                 UPDATE s SET n = 1; END;\nCOMMIT;",
+                &[("COMMIT", 2)],
+            ),
+            // Dollar quotes with tags, one inside the other.
+            (
+                "DO $outer$ BEGIN EXECUTE $q$COMMIT$q$; COMMIT; END $outer$;\nSELECT 1;",
+                &[],
+            ),
+            // Nested comments.
+            (
+                "/* a /* b */ COMMIT; */ SELECT 1;\nROLLBACK;",
+                &[("ROLLBACK", 2)],
+            ),
+            // A quoted identifier holding a semicolon and a quote.
+            (
+                "CREATE TABLE \"a;\"\"b\" (id int);\nCOMMIT;",
+                &[("COMMIT", 2)],
+            ),
+            // Unicode escapes and bit strings are strings too.
+            (
+                "SELECT U&'\\0041;', B'101';\nSAVEPOINT s;",
+                &[("SAVEPOINT", 2)],
+            ),
+            ("-- COMMIT;\nSELECT ';' -- ;\n;\nEND;", &[("END", 4)]),
+        ];
+        for (sql, expected) in cases {
+            let found: Vec<(String, usize)> = transaction_control(sql)
+                .into_iter()
+                .map(|s| (s.keyword, s.line))
+                .collect();
+            let expected: Vec<(String, usize)> =
+                expected.iter().map(|(k, l)| (k.to_string(), *l)).collect();
+            assert_eq!(found, expected, "{sql}");
+        }
+    }
+
+    #[test]
+    fn statements_split_for_running_one_by_one() {
+        let sql = "\u{feff}CREATE TABLE a (x text DEFAULT 'a;b');\n\
+                   CREATE INDEX CONCURRENTLY i ON a (x) ; -- done\n\
+                   DO $$ BEGIN PERFORM 1; END $$";
+        assert_eq!(
+            split(sql),
+            [
+                (1, "CREATE TABLE a (x text DEFAULT 'a;b')"),
+                (2, "CREATE INDEX CONCURRENTLY i ON a (x)"),
+                (3, "DO $$ BEGIN PERFORM 1; END $$"),
+            ]
+        );
     }
 
     #[test]

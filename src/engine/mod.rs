@@ -68,6 +68,12 @@ pub(crate) trait Engine {
 
     /// Session settings every run needs (timeouts, foreign keys).
     fn prepare(&mut self, target: &Target, settings: &Settings) -> Result<()>;
+    /// The SQL that puts back the run's session settings after a
+    /// migration's own (a `SET lock_timeout = 0`, a pg_dump header's empty
+    /// `search_path`), so they last no longer than the migration: run after
+    /// its SQL, in its transaction, so the tool's own records are written
+    /// with the run's settings.
+    fn reset_sql(&self, settings: &Settings) -> String;
     /// Starts a transaction that will write: SQLite takes the write lock up
     /// front (waiting up to the busy timeout) instead of failing when a
     /// concurrent writer upgrades first.
@@ -84,6 +90,9 @@ pub(crate) trait Engine {
     /// The error a failure message means when it is the backend saying
     /// another writer is in the way.
     fn busy(&self, message: &str) -> Option<Error>;
+    /// The statement time limit in force and where it was set, to explain
+    /// a cancelled statement (`None` where there is no such limit).
+    fn statement_timeout(&mut self) -> Option<String>;
 
     /// Runs `sql`, in which `$n` stands for `params[n - 1]` (a number may
     /// appear more than once); `cache` keeps the statement prepared for the

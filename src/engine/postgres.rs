@@ -16,6 +16,24 @@ use crate::error::{Error, Result};
 use crate::objects::{Column, Index, Objects, Table};
 use crate::records::Param;
 
+/// See `prepare`.
+const CHECK_CLIENT: &str = "SET client_connection_check_interval = 1000";
+
+/// The run's session settings.
+fn setup(settings: &Settings) -> String {
+    let mut setup = format!(
+        "SET application_name = 'buildxpert-migrate'; SET lock_timeout = {}",
+        settings.lock_timeout.as_millis()
+    );
+    if let Some(timeout) = settings.statement_timeout {
+        setup.push_str(&format!(
+            "; SET statement_timeout = {}",
+            timeout.as_millis()
+        ));
+    }
+    setup
+}
+
 static DIALECT: Dialect = Dialect {
     backend: Backend::Postgres,
     strict_types: true,
@@ -28,23 +46,23 @@ impl Engine for PgConnection {
     }
 
     fn prepare(&mut self, _target: &Target, settings: &Settings) -> Result<()> {
-        let mut setup = format!(
-            "SET application_name = 'buildxpert-migrate'; SET lock_timeout = {}",
-            settings.lock_timeout.as_millis()
-        );
-        if let Some(timeout) = settings.statement_timeout {
-            setup.push_str(&format!(
-                "; SET statement_timeout = {}",
-                timeout.as_millis()
-            ));
-        }
-        self.batch_execute(&setup)
+        self.batch_execute(&setup(settings))
             .map_err(|e| Error::from_db("preparing the session", &e))?;
         // PostgreSQL 14+: notice a vanished client (kill -9, Ctrl-C) within a
         // second even during a long statement, so its transaction rolls back and
         // the lock is freed at once. Older servers lack the setting: no harm.
-        let _ = self.batch_execute("SET client_connection_check_interval = 1000");
+        let _ = self.batch_execute(CHECK_CLIENT);
         Ok(())
+    }
+
+    /// `RESET ALL` goes back to the values the session started with (the
+    /// role's, the database's, the URL's `options`), then the run's own.
+    fn reset_sql(&self, settings: &Settings) -> String {
+        format!(
+            "RESET ALL; {}; SELECT set_config('client_connection_check_interval', '1000', \
+             false) WHERE current_setting('server_version_num')::int >= 140000",
+            setup(settings)
+        )
     }
 
     fn begin_write(&mut self) -> QueryResult<()> {
@@ -97,6 +115,23 @@ impl Engine for PgConnection {
 
     fn busy(&self, _message: &str) -> Option<Error> {
         None
+    }
+
+    fn statement_timeout(&mut self) -> Option<String> {
+        diesel::sql_query(
+            "SELECT format('statement_timeout is %s%s, %s', setting, coalesce(unit, ''), \
+             CASE source WHEN 'user' THEN 'set on the role (ALTER ROLE … SET statement_timeout)' \
+             WHEN 'database' THEN 'set on the database (ALTER DATABASE … SET statement_timeout)' \
+             WHEN 'database user' THEN 'set on the role in this database (ALTER ROLE … IN \
+             DATABASE … SET statement_timeout)' \
+             WHEN 'configuration file' THEN 'set in ' || coalesce(sourcefile, 'postgresql.conf') \
+             WHEN 'client' THEN 'set by the connection (the URL''s options, PGOPTIONS)' \
+             WHEN 'session' THEN 'set by --statement-timeout' ELSE 'the ' || source || ' value' \
+             END) AS value FROM pg_settings WHERE name = 'statement_timeout'",
+        )
+        .get_result::<TextValue>(self)
+        .ok()
+        .map(|t| t.value)
     }
 
     fn execute(&mut self, sql: &str, params: &[Param<'_>], cache: bool) -> QueryResult<usize> {

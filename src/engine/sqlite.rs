@@ -15,6 +15,14 @@ use crate::error::{Error, Result};
 use crate::objects::{Column, Index, Objects, Table};
 use crate::records::Param;
 
+/// The run's session settings.
+fn setup(settings: &Settings) -> String {
+    format!(
+        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}",
+        settings.lock_wait.as_millis()
+    )
+}
+
 static DIALECT: Dialect = Dialect {
     backend: Backend::Sqlite,
     strict_types: false,
@@ -30,10 +38,7 @@ impl Engine for SqliteConnection {
     /// Reading schema_version makes SQLite open the file now, so a file that
     /// is not a database is reported as such before anything else.
     fn prepare(&mut self, target: &Target, settings: &Settings) -> Result<()> {
-        let setup = format!(
-            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}; PRAGMA schema_version",
-            settings.lock_wait.as_millis()
-        );
+        let setup = format!("{}; PRAGMA schema_version", setup(settings));
         self.batch_execute(&setup).map_err(|e| match &e {
             diesel::result::Error::DatabaseError(_, info)
                 if info.message().contains("not a database") =>
@@ -50,8 +55,40 @@ impl Engine for SqliteConnection {
         })
     }
 
+    /// (Inside a transaction `foreign_keys` cannot change, neither by the
+    /// migration nor here.)
+    fn reset_sql(&self, settings: &Settings) -> String {
+        setup(settings)
+    }
+
+    /// Tried first without waiting: when another process is writing (the
+    /// application, another tool), a line says what the run waits for, then
+    /// it waits up to the busy timeout (`--lock-wait`).
     fn begin_write(&mut self) -> QueryResult<()> {
-        AnsiTransactionManager::begin_transaction_sql(self, "BEGIN IMMEDIATE")
+        #[derive(QueryableByName)]
+        struct Timeout {
+            #[diesel(sql_type = BigInt)]
+            timeout: i64,
+        }
+        let wait = diesel::sql_query("PRAGMA busy_timeout")
+            .get_result::<Timeout>(self)?
+            .timeout;
+        self.batch_execute("PRAGMA busy_timeout = 0")?;
+        let first = AnsiTransactionManager::begin_transaction_sql(self, "BEGIN IMMEDIATE");
+        self.batch_execute(&format!("PRAGMA busy_timeout = {wait}"))?;
+        match first {
+            Err(diesel::result::Error::DatabaseError(_, info))
+                if info.message().contains("database is locked") =>
+            {
+                log::warn!(
+                    "another process is writing to the SQLite file (an open write \
+                     transaction); waiting up to {}s for it (--lock-wait)",
+                    wait / 1000
+                );
+                AnsiTransactionManager::begin_transaction_sql(self, "BEGIN IMMEDIATE")
+            }
+            other => other,
+        }
     }
 
     /// A deferred transaction holds SQLite's shared lock from its first
@@ -85,6 +122,10 @@ impl Engine for SqliteConnection {
             .then(|| Error::LockTimeout {
                 holder: "another process is writing to the SQLite file".to_string(),
             })
+    }
+
+    fn statement_timeout(&mut self) -> Option<String> {
+        None
     }
 
     fn execute(&mut self, sql: &str, params: &[Param<'_>], cache: bool) -> QueryResult<usize> {

@@ -283,10 +283,14 @@ impl Fleet<'_> {
             // Only a run stops early; its first column is the result.
             let mut cells = vec![Outcome::NotStarted.text().to_string()];
             cells.resize(self.kind.header().len(), "-".to_string());
+            // The keys every run target has: nothing applied, pending unknown.
+            let mut fields = Map::new();
+            fields.insert("applied".to_string(), json!([]));
+            fields.insert("pending".to_string(), serde_json::Value::Null);
             return Described {
                 outcome: Outcome::NotStarted,
                 cells,
-                fields: Map::new(),
+                fields,
             };
         };
         match &self.kind {

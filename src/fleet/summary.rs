@@ -22,12 +22,13 @@ use crate::report::{self, Look};
 /// The order in which the targets' exit codes decide the fleet's: what needs
 /// a person soonest first. A code not listed (130 / 143: a run interrupted
 /// on its own) counts as 1.
-const SEVERITY: [u8; 8] = [
+const SEVERITY: [u8; 9] = [
     exit::INTEGRITY,
     exit::MIGRATION_FAILED,
     exit::LOCK_TIMEOUT,
     exit::PERMISSION,
     exit::CONNECT,
+    exit::CONNECTION_LOST,
     exit::PENDING,
     exit::USAGE,
     exit::UNEXPECTED,

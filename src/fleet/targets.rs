@@ -7,6 +7,7 @@ use std::path::Path;
 
 use crate::config::{Target, UrlSource};
 use crate::error::{Error, Result};
+use crate::sqltext;
 
 /// One line of the targets file.
 pub(super) struct Member {
@@ -26,7 +27,7 @@ pub(super) fn read_targets(
             path.display()
         ))
     })?;
-    let members = parse_targets(&text, path, var)?;
+    let members = parse_targets(sqltext::without_bom(&text), path, var)?;
     if members.is_empty() {
         return Err(Error::Usage(format!(
             "the targets file {} lists no targets (one `NAME URL` per line)",

@@ -295,6 +295,9 @@ fn on_error_stop_starts_nothing_after_a_failure() {
         let later = by_name(&objects, &format!("later-{i}"));
         assert_eq!(later["outcome"], "not_started");
         assert_eq!(later["exit_code"], Value::Null);
+        // The keys every run target has (README): nothing applied, pending unknown.
+        assert_eq!(later["applied"], serde_json::json!([]));
+        assert!(later.get("pending").is_some_and(Value::is_null), "{later}");
     }
     assert_eq!(summary["not_started"], 3);
     for db in &dbs[1..] {

@@ -293,6 +293,41 @@ fn sigterm_during_a_backup_stops_pg_dump_and_leaves_no_backup() {
     assert_eq!(files_in(dir.path()), Vec::<String>::new());
 }
 
+/// A `kill -9` of the run while pg_dump waits: pg_dump dies with it (it
+/// would keep its session and snapshot), and the partial file it leaves is
+/// removed by the next backup into that directory.
+#[test]
+fn sigkill_during_a_backup_takes_pg_dump_along_and_the_next_backup_cleans_up() {
+    let (db, holder) = database_with_users_locked();
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().to_str().unwrap();
+    let child = spawn(
+        &db.url,
+        &["run", "--backup", backup, "--lock-timeout", "30"],
+    );
+    wait_for_session(
+        &db,
+        "application_name = 'pg_dump' AND wait_event_type = 'Lock'",
+    );
+    send("-KILL", child.id());
+    let _ = finish_within_a_minute(child);
+    let started = Instant::now();
+    let pg_dumps = || processes_with(&["pg_dump", &db.name]);
+    while !pg_dumps().is_empty() && started.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(pg_dumps(), [], "pg_dump outlived the run");
+    let left = files_in(dir.path());
+    assert!(left.len() == 1 && left[0].ends_with(".partial"), "{left:?}");
+    drop(holder);
+    migrate(&db.url, &["run", "--backup", backup]).assert_code(0);
+    let after = files_in(dir.path());
+    assert!(
+        after.len() == 1 && after[0].ends_with(".dump") && !after[0].starts_with('.'),
+        "{after:?}"
+    );
+}
+
 #[test]
 fn term_dumb_gets_plain_lines_on_a_terminal() {
     let db = SqliteDb::new();
