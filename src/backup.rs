@@ -265,7 +265,8 @@ fn pg_dump(
     .value
     .parse::<u32>()
     .unwrap_or_default();
-    let mut command = Command::new(pg_dump_for(major)?);
+    let program = pg_dump_for(major)?;
+    let mut command = Command::new(&program);
     command
         .args(["--format=custom", "--no-password", "--file"])
         .arg(path)
@@ -279,11 +280,12 @@ fn pg_dump(
     }
     let (status, stderr) = signals::run_child(&mut command).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
-            Error::BackupTool(
-                "pg_dump is not on PATH: install the PostgreSQL client tools matching the \
-                 server's version (apt-get install postgresql-client) or run without --backup"
-                    .to_string(),
-            )
+            Error::BackupTool(format!(
+                "{} was not found: install the PostgreSQL client tools of the server's version \
+                 (apt-get install postgresql-client-{major}), set PG_DUMP to a pg_dump, or run \
+                 without --backup",
+                program.display()
+            ))
         } else {
             Error::Backup(format!("cannot run pg_dump: {e}"))
         }

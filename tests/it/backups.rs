@@ -62,10 +62,15 @@ fn backup_without_pg_dump_is_a_clear_error_and_changes_nothing() {
         &db.url,
     ])
     .env("PATH", "/nonexistent")
+    .env("PG_DUMP", "/nonexistent/pg_dump")
     .output()
     .unwrap();
     assert_eq!(out.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump is not on PATH"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("/nonexistent/pg_dump was not found") && stderr.contains("PG_DUMP"),
+        "{stderr}"
+    );
     assert!(
         db.tables().is_empty(),
         "a failed backup must leave the database untouched"

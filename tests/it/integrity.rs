@@ -163,7 +163,7 @@ fn a_failed_migration_outside_a_transaction_is_recorded_and_refused_until_forced
         ),
         [
             "apply false started outside a transaction",
-            "apply false could not create unique index",
+            "apply false line 1: could not create uniq",
         ]
     );
     let status = migrate(
