@@ -1,0 +1,20 @@
+-- 006 Add Payment Locks Table: payment_locks (one row per payment attempt in progress, so
+-- that a second concurrent attempt for the same key is refused), with its indexes.
+-- Reproduces the Node.js runner's production schema exactly (SERIAL id, generated
+-- constraint names). Idempotent: every object is created only when missing.
+
+CREATE TABLE IF NOT EXISTS payment_locks (
+    id SERIAL PRIMARY KEY,
+    lock_key VARCHAR(255) UNIQUE NOT NULL,
+    user_id VARCHAR(255) NOT NULL,
+    provider_service_id VARCHAR(255),
+    expires_at TIMESTAMP NOT NULL,
+    created_at TIMESTAMP DEFAULT NOW()
+);
+CREATE INDEX IF NOT EXISTS idx_payment_locks_key ON payment_locks (lock_key);
+CREATE INDEX IF NOT EXISTS idx_payment_locks_expires ON payment_locks (expires_at);
+CREATE INDEX IF NOT EXISTS idx_payment_locks_user_id ON payment_locks (user_id);
+
+-- Expired locks are garbage (the Node.js migration clears them too); removing them again
+-- on a re-run is what the application does anyway.
+DELETE FROM payment_locks WHERE expires_at < NOW();

@@ -1,0 +1,36 @@
+-- 029 Add Missing Production Indexes (needs 007's report tables and 008's labour payment
+-- tables and users.labour_access_* columns): indexes found missing in production on
+-- bookings (provider_id, updated_at, earnings composites), payment_transactions and
+-- labour_payment_transactions (per-user history and order lookups), the two report tables,
+-- and users (labour_access_status, labour_access_end_date).
+-- The Node.js migration also names fourteen indexes that 002, 003, 007 and 008 already
+-- create (idx_payment_transactions_user_id/_order_id/_created_at/_status,
+-- idx_payment_events_transaction_id/_user_id/_timestamp, idx_labour_payment_transactions_
+-- user_id/_order_id/_status/_created_at, idx_labour_payment_events_transaction_id/_user_id/
+-- _timestamp, idx_provider_reports_users_status, idx_user_reports_providers_status,
+-- idx_users_labour_access_status): IF NOT EXISTS made them no-ops (note that
+-- idx_payment_transactions_created_at and idx_labour_payment_transactions_created_at stay
+-- ascending, as in production), so they are not repeated here; in particular this
+-- migration does not touch 003's payment_events. Its closing ANALYZE is left to
+-- autovacuum. Idempotent: created only when missing.
+
+CREATE INDEX IF NOT EXISTS idx_bookings_provider_id ON bookings (provider_id);
+CREATE INDEX IF NOT EXISTS idx_bookings_updated_at ON bookings (updated_at DESC);
+CREATE INDEX IF NOT EXISTS idx_bookings_provider_status_updated ON bookings (provider_id, status, updated_at DESC);
+CREATE INDEX IF NOT EXISTS idx_bookings_provider_status ON bookings (provider_id, status);
+
+CREATE INDEX IF NOT EXISTS idx_payment_transactions_user_created ON payment_transactions (user_id, created_at DESC);
+CREATE INDEX IF NOT EXISTS idx_payment_transactions_user_order ON payment_transactions (user_id, order_id);
+
+CREATE INDEX IF NOT EXISTS idx_labour_payment_transactions_user_created ON labour_payment_transactions (user_id, created_at DESC);
+CREATE INDEX IF NOT EXISTS idx_labour_payment_transactions_user_order ON labour_payment_transactions (user_id, order_id);
+
+CREATE INDEX IF NOT EXISTS idx_provider_reports_users_created_at ON provider_reports_users (created_at DESC);
+CREATE INDEX IF NOT EXISTS idx_provider_reports_users_provider_id ON provider_reports_users (provider_id);
+CREATE INDEX IF NOT EXISTS idx_provider_reports_users_provider_status ON provider_reports_users (provider_id, status);
+
+CREATE INDEX IF NOT EXISTS idx_user_reports_providers_created_at ON user_reports_providers (created_at DESC);
+CREATE INDEX IF NOT EXISTS idx_user_reports_providers_reported_by_user_id ON user_reports_providers (reported_by_user_id);
+CREATE INDEX IF NOT EXISTS idx_user_reports_providers_reported_provider_id ON user_reports_providers (reported_provider_id);
+
+CREATE INDEX IF NOT EXISTS idx_users_labour_access_status_end_date ON users (labour_access_status, labour_access_end_date);
