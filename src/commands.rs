@@ -98,6 +98,11 @@ fn open<'a>(
         );
     }
     let scratch_server = scratch_server(global, &var)?;
+    if let Some(server) = scratch_server.as_ref().filter(|_| !global.quiet) {
+        for warning in config::secret_warnings(server) {
+            note(&warning.replace("--database-url", "--scratch-database-url"));
+        }
+    }
     let ctx = Context {
         target,
         scratch_server,
@@ -255,19 +260,26 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, force: bool) -> Result<()> {
             Vec::new()
         };
         // Where IF NOT EXISTS may have kept objects of another shape, each
-        // migration's objects are checked after it ran, before it is recorded.
-        let forced: HashSet<&str> = plan
+        // migration's objects are checked after it ran, before it is recorded:
+        // against the end of the sequence for a re-run, or where a newer
+        // migration is applied already (its changes are in place).
+        let checked = plan.checked(&state);
+        let newest_applied = state.applied.keys().max();
+        let at_the_end: HashSet<&str> = plan
             .steps
             .iter()
-            .filter(|p| matches!(p.step, Step::Force { .. }))
+            .filter(|p| {
+                matches!(p.step, Step::Force { .. })
+                    || newest_applied.is_some_and(|newest| *newest > p.entry.version)
+            })
             .map(|p| p.entry.version.as_str())
             .collect();
         let expected = drift::expectations(
             conn,
             &ctx.scratch(),
             &plan.applied_after(&ctx.catalog, &state),
-            &plan.checked(&state),
-            &forced,
+            &checked,
+            &at_the_end,
         )?;
         apply_plan(
             conn,

@@ -53,7 +53,7 @@ pub const EXIT_CODES: [(&str, &str); 11] = [
     ),
     (
         "9",
-        "the connection was lost during a run (server gone, network cut): PostgreSQL rolled back the unfinished transaction, so every migration is entirely applied or not at all; run again to continue",
+        "the connection was lost during a run (server gone, network cut): PostgreSQL rolled back the unfinished transaction, so every migration in a transaction is entirely applied or not at all; run again to continue",
     ),
     (
         "130 / 143",
@@ -347,7 +347,7 @@ impl Error {
                 doing,
                 message,
                 aftermath: "PostgreSQL rolls back a transaction whose client is gone, so \
-                            every migration is entirely applied or not at all"
+                            every migration in a transaction is entirely applied or not at all"
                     .to_string(),
             };
         }

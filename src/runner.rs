@@ -105,6 +105,13 @@ impl Failure {
         }
     }
 
+    /// Whether the connection is gone (the failure's, or the rollback's after it).
+    fn lost(&self) -> bool {
+        let rollback_lost =
+            matches!(self, Failure::NotRolledBack { rollback, .. } if lost_message(rollback));
+        rollback_lost || lost_message(&self.message())
+    }
+
     fn is_lock_timeout(&self) -> bool {
         let message = self.message();
         message.contains("lock timeout") || message.contains("could not obtain lock")
@@ -233,6 +240,15 @@ fn execute_at_once<'c>(
         Err(failure) => {
             let (entry, step) = match current {
                 At::Step(&Planned { entry, step }) => (entry, step),
+                At::Begin | At::End if failure.lost() => {
+                    return Err(Error::ConnectionLost {
+                        doing: "running the run's one transaction".to_string(),
+                        message: failure.message(),
+                        aftermath: "PostgreSQL rolls back a transaction whose client is gone: \
+                                    none of this run's migrations was applied (--single-transaction)"
+                            .to_string(),
+                    });
+                }
                 At::Begin => {
                     return Err(Error::Database {
                         doing: "starting the run's transaction".to_string(),
@@ -499,8 +515,16 @@ fn run_sql(
             .map_err(|e| Failure::Migration(db_message(&e)));
     }
     for (line, statement) in statements {
-        c.batch_execute(statement)
-            .map_err(|e| Failure::Migration(format!("line {line}: {}", db_message(&e))))?;
+        if let Err(e) = c.batch_execute(statement) {
+            // Its failure is recorded next, with the run's settings and
+            // outside any transaction the migration itself may have opened.
+            let _ = c.batch_execute("ROLLBACK");
+            let _ = c.batch_execute(reset);
+            return Err(Failure::Migration(format!(
+                "line {line}: {}",
+                db_message(&e)
+            )));
+        }
     }
     c.batch_execute(reset).map_err(Failure::Database)
 }
@@ -602,9 +626,7 @@ fn failure_to_error(
     failure: &Failure,
     earlier: Earlier<'_>,
 ) -> Error {
-    let rollback_lost =
-        matches!(failure, Failure::NotRolledBack { rollback, .. } if lost_message(rollback));
-    if rollback_lost || lost_message(&failure.message()) {
+    if failure.lost() {
         let before = match earlier {
             Earlier::Kept([]) => String::new(),
             Earlier::Kept(done) => {
@@ -635,9 +657,17 @@ fn failure_to_error(
         };
     }
     if let Failure::Other(error) = failure {
-        return Error::Database {
-            doing: format!("checking the objects of migration {entry}"),
-            message: error.to_string(),
+        let doing = format!("checking the objects of migration {entry}");
+        return match error {
+            Error::Permission { message, hint, .. } => Error::Permission {
+                doing: format!("while {doing}"),
+                message: message.clone(),
+                hint: hint.clone(),
+            },
+            other => Error::Database {
+                doing,
+                message: other.to_string(),
+            },
         };
     }
     if let Failure::ObjectsDiffer(differences) = failure {

@@ -79,12 +79,20 @@ fn spans(sql: &str) -> Vec<Span> {
     let mut current: Option<Span> = None;
     let mut body = Body::default();
     let mut previous: Option<TokenKind> = None;
+    // As psql splits: a `;` inside parentheses (a rule's `DO (a; b)`) does
+    // not end the statement.
+    let mut depth = 0usize;
     for piece in pieces(sql) {
         if piece.is_trivia() {
             continue;
         }
         let text = &sql[piece.start..piece.end];
-        if piece.kind == TokenKind::Semi && !body.open {
+        match piece.kind {
+            TokenKind::OpenParen => depth += 1,
+            TokenKind::CloseParen => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if piece.kind == TokenKind::Semi && !body.open && depth == 0 {
             found.extend(current.take());
             body = Body::default();
             previous = None;
@@ -210,12 +218,22 @@ pub fn split(sql: &str) -> Vec<(usize, &str)> {
 /// The extensions a migration creates (`CREATE EXTENSION [IF NOT EXISTS]
 /// name`), by name as PostgreSQL folds it.
 pub fn created_extensions(sql: &str) -> Vec<String> {
+    created(sql, "EXTENSION")
+}
+
+/// The schemas a migration creates (`CREATE SCHEMA [IF NOT EXISTS] name`).
+pub fn created_schemas(sql: &str) -> Vec<String> {
+    created(sql, "SCHEMA")
+}
+
+/// The names `CREATE <kind> [IF NOT EXISTS] name` statements create.
+fn created(sql: &str, kind: &str) -> Vec<String> {
     spans(without_bom(sql))
         .into_iter()
         .filter_map(|span| {
             let head = span.head;
             let upper: Vec<String> = head.iter().map(|w| w.to_uppercase()).collect();
-            if upper.first()? != "CREATE" || upper.get(1)? != "EXTENSION" {
+            if upper.first()? != "CREATE" || upper.get(1)? != kind {
                 return None;
             }
             let at = if upper.get(2..5) == Some(&["IF".into(), "NOT".into(), "EXISTS".into()]) {
@@ -235,7 +253,8 @@ pub fn created_extensions(sql: &str) -> Vec<String> {
 }
 
 /// Statements that end or start transactions, which must not appear in a
-/// migration the runner wraps in its own transaction.
+/// migration the runner wraps in its own transaction (`PREPARE` only as
+/// `PREPARE TRANSACTION`: a prepared statement is not one).
 pub fn transaction_control(sql: &str) -> Vec<Statement> {
     const CONTROL: [&str; 9] = [
         "BEGIN",
@@ -248,9 +267,46 @@ pub fn transaction_control(sql: &str) -> Vec<Statement> {
         "RELEASE",
         "PREPARE",
     ];
-    statements(sql)
+    spans(without_bom(sql))
         .into_iter()
-        .filter(|s| CONTROL.contains(&s.keyword.as_str()))
+        .filter(|span| {
+            let word = |i: usize| span.head.get(i).map(|w| w.to_ascii_uppercase());
+            let first = word(0).unwrap_or_default();
+            CONTROL.contains(&first.as_str())
+                && (first != "PREPARE" || word(1).as_deref() == Some("TRANSACTION"))
+        })
+        .map(|span| Statement {
+            keyword: span.head[0].to_ascii_uppercase(),
+            line: span.line,
+        })
+        .collect()
+}
+
+/// Statements that change what every database of the server shares
+/// (roles, databases, tablespaces, the server's configuration): a replay
+/// in a scratch database would change them for real.
+pub fn cluster_wide(sql: &str) -> Vec<Statement> {
+    spans(without_bom(sql))
+        .into_iter()
+        .filter(|span| {
+            let upper: Vec<String> = span.head.iter().map(|w| w.to_ascii_uppercase()).collect();
+            let word = |i: usize| upper.get(i).map(String::as_str).unwrap_or_default();
+            match word(0) {
+                "CREATE" | "ALTER" | "DROP" => {
+                    matches!(
+                        word(1),
+                        "ROLE" | "USER" | "GROUP" | "DATABASE" | "TABLESPACE"
+                    ) || (word(0) == "ALTER" && word(1) == "SYSTEM")
+                }
+                _ => false,
+            }
+        })
+        .map(|span| Statement {
+            keyword: span.head[..2.min(span.head.len())]
+                .join(" ")
+                .to_ascii_uppercase(),
+            line: span.line,
+        })
         .collect()
 }
 
@@ -425,6 +481,28 @@ mod tests {
                 expected.iter().map(|(k, l)| (k.to_string(), *l)).collect();
             assert_eq!(found, expected, "{sql}");
         }
+    }
+
+    #[test]
+    fn prepared_statements_rules_and_cluster_wide_statements() {
+        let sql = "PREPARE q AS SELECT 1;\nCREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2);\n\
+                   PREPARE TRANSACTION 'x';\nCREATE ROLE app;\nALTER DATABASE live SET x = 1;";
+        assert_eq!(
+            transaction_control(sql)
+                .iter()
+                .map(|s| (s.keyword.as_str(), s.line))
+                .collect::<Vec<_>>(),
+            [("PREPARE", 3)]
+        );
+        assert_eq!(split(sql).len(), 5, "{:?}", split(sql));
+        assert_eq!(
+            cluster_wide(sql)
+                .iter()
+                .map(|s| (s.keyword.as_str(), s.line))
+                .collect::<Vec<_>>(),
+            [("CREATE ROLE", 4), ("ALTER DATABASE", 5)]
+        );
+        assert_eq!(created_schemas("CREATE SCHEMA IF NOT EXISTS App;"), ["app"]);
     }
 
     #[test]

@@ -106,11 +106,7 @@ pub(crate) fn check_adoption(
         .filter(|e| state.is_applied(&e.version) || adopting.contains(e.version.as_str()))
         .map(|e| e.up_sql.as_str())
         .collect();
-    let differences: Vec<String> = compare(conn, scratch, &sqls, Scope::Tables)?
-        .into_iter()
-        .filter(|d| !(d.change == Change::Extra && d.object.starts_with("index ")))
-        .map(|d| d.to_string())
-        .collect();
+    let differences = objects_of_theirs(compare(conn, scratch, &sqls, Scope::Tables)?);
     if differences.is_empty() {
         return Ok(());
     }
@@ -130,19 +126,19 @@ pub(crate) fn check_adoption(
 /// for each, the objects it creates or alters (found by replaying
 /// `sequence`, every migration applied once the run is done, in version
 /// order, and reading the scratch database before and after it), as they are
-/// after it, or, for a `forced` one, after the whole sequence (a re-run finds
-/// the later migrations' changes in place).
+/// after it, or, for one `at_the_end`, after the whole sequence (a re-run, or
+/// one older than an applied migration, finds the later changes in place).
 pub(crate) fn expectations(
     conn: &mut AnyConnection,
     scratch: &Scratch<'_>,
     sequence: &[&Entry],
     checked: &[&Entry],
-    forced: &HashSet<&str>,
+    at_the_end: &HashSet<&str>,
 ) -> Result<HashMap<String, Objects>> {
     if checked.is_empty() {
         return Ok(HashMap::new());
     }
-    match replay_for_checks(conn, scratch, sequence, checked, forced) {
+    match replay_for_checks(conn, scratch, sequence, checked, at_the_end) {
         Err(Error::CannotCompare(reason)) => {
             log::warn!("the migrations' objects are not checked after they run: {reason}");
             Ok(HashMap::new())
@@ -156,11 +152,12 @@ fn replay_for_checks(
     scratch: &Scratch<'_>,
     sequence: &[&Entry],
     checked: &[&Entry],
-    forced: &HashSet<&str>,
+    at_the_end: &HashSet<&str>,
 ) -> Result<HashMap<String, Objects>> {
     let checked: HashSet<&str> = checked.iter().map(|e| e.version.as_str()).collect();
     let place = replay::place(conn, scratch)?;
-    let mut session = replay::Session::open(&place)?;
+    let sqls: Vec<&str> = sequence.iter().map(|e| e.up_sql.as_str()).collect();
+    let mut session = replay::Session::open(&place, &sqls)?;
     let total = sequence.len();
     let mut touched: Vec<(&str, Touched, Option<Objects>)> = Vec::new();
     for (i, entry) in sequence.iter().enumerate() {
@@ -176,7 +173,7 @@ fn replay_for_checks(
         session.replay(&files, total)?;
         let after = session.read()?;
         let what = Touched::between(&before, &after);
-        let kept = (!forced.contains(entry.version.as_str())).then_some(after);
+        let kept = (!at_the_end.contains(entry.version.as_str())).then_some(after);
         touched.push((&entry.version, what, kept));
     }
     let end = if touched.iter().any(|(.., kept)| kept.is_none()) {
@@ -245,9 +242,19 @@ impl Touched {
 /// hand aside, as in adoption).
 pub(crate) fn objects_differ(conn: &mut AnyConnection, expected: &Objects) -> Result<Vec<String>> {
     let live = replay::read_live(conn)?;
-    Ok(diff::differences(expected, &live, Scope::Tables)
+    Ok(objects_of_theirs(diff::differences(
+        expected,
+        &live,
+        Scope::Tables,
+    )))
+}
+
+/// The differences that matter to a migration's own objects: an index
+/// added by hand is not a reason to refuse one.
+fn objects_of_theirs(differences: Vec<Difference>) -> Vec<String> {
+    differences
         .into_iter()
         .filter(|d| !(d.change == Change::Extra && d.object.starts_with("index ")))
         .map(|d| d.to_string())
-        .collect())
+        .collect()
 }

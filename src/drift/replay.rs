@@ -77,7 +77,7 @@ pub(super) fn read(
     let place = place(conn, scratch)?;
     std::thread::scope(|threads| {
         let replayed = threads.spawn(|| {
-            let mut session = Session::open(&place)?;
+            let mut session = Session::open(&place, up_sqls)?;
             session.replay(&files, files.len())?;
             session.read()
         });
@@ -96,25 +96,31 @@ pub(super) fn read(
 pub(super) struct Session {
     conn: Conn,
     schema: String,
+    /// Run after each file: its settings (a pg_dump header's empty
+    /// `search_path`) must not reach the next, as the runner ensures.
+    reset: String,
     /// The live database's extensions that could not be created here.
     missing: Vec<String>,
     _database: Option<ScratchDatabase>,
 }
 
 impl Session {
-    pub(super) fn open(place: &Place<'_>) -> Result<Session> {
+    /// `up_sqls`: what will be replayed; the schemas and extensions they
+    /// create themselves are not made beforehand.
+    pub(super) fn open(place: &Place<'_>, up_sqls: &[&str]) -> Result<Session> {
         match place {
             Place::Postgres {
                 server,
                 maintenance,
                 settings,
                 live,
-            } => open_scratch(server, *maintenance, settings, live),
+            } => open_scratch(server, *maintenance, settings, live, up_sqls),
             Place::Sqlite => {
                 let target = Target::parse("sqlite://:memory:", crate::config::UrlSource::Default)?;
                 Ok(Session {
                     conn: connection::connect(&target, &Settings::default())?,
                     schema: "main".to_string(),
+                    reset: String::new(),
                     missing: Vec::new(),
                     _database: None,
                 })
@@ -122,10 +128,18 @@ impl Session {
         }
     }
 
-    /// Runs each file (`(number, SQL)` of `total`) as one batch.
+    /// Runs each file (`(number, SQL)` of `total`) as one batch. A file
+    /// that cannot be replayed is `CannotCompare` (but for a missing
+    /// privilege, exit 4 as anywhere).
     pub(super) fn replay(&mut self, files: &[(usize, String)], total: usize) -> Result<()> {
         for (file, sql) in files {
-            self.conn.batch_execute(sql).map_err(|e| {
+            let batch = if self.reset.is_empty() {
+                sql.clone()
+            } else {
+                // A new line first: the file may end in a `--` comment.
+                format!("{sql}\n;\n{}", self.reset)
+            };
+            self.conn.batch_execute(&batch).map_err(|e| {
                 let mut doing = format!(
                     "replaying migration file {file} of {total} in a scratch database \
                      (nothing live was touched)"
@@ -137,10 +151,8 @@ impl Session {
                     ));
                 }
                 match Error::from_db(&doing, &e) {
-                    Error::Database { doing, message } => {
-                        Error::CannotCompare(format!("{doing}: {message}"))
-                    }
-                    other => other,
+                    permission @ Error::Permission { .. } => permission,
+                    _ => Error::CannotCompare(format!("{doing}: {}", db_message(&e))),
                 }
             })?;
         }
@@ -194,6 +206,15 @@ pub(super) fn replayable(up_sqls: &[&str]) -> Result<Vec<(usize, String)>> {
                 found.keyword, found.line
             )));
         }
+        // Roles, databases and tablespaces belong to the whole server: a
+        // replay would change the live ones.
+        if let Some(found) = sqltext::cluster_wide(sql).first() {
+            return Err(Error::CannotCompare(format!(
+                "migration file {file} has {} on line {}, which changes what every database \
+                 of the server shares; it is not replayed",
+                found.keyword, found.line
+            )));
+        }
         files.push((file, sqltext::without_concurrently(sql)));
     }
     Ok(files)
@@ -211,11 +232,11 @@ pub(super) struct Live {
     major: i32,
     #[diesel(sql_type = Bool)]
     standby: bool,
-    /// `CREATE SCHEMA` for each schema of the live database but the
-    /// system's, `;`-separated.
+    /// The live database's schemas but the system's, one per line.
     #[diesel(sql_type = Text)]
     schemas: String,
-    /// `CREATE EXTENSION … WITH SCHEMA …` for each extension it has.
+    /// Its extensions as `name<TAB>schema`, one per line, oldest first (so
+    /// one another needs comes before it).
     #[diesel(sql_type = Text)]
     extensions: String,
 }
@@ -224,13 +245,11 @@ const LIVE: &str = "SELECT current_schema()::text AS schema, \
      current_setting('search_path') AS search_path, \
      current_setting('server_version_num')::int / 10000 AS major, \
      pg_is_in_recovery() AS standby, \
-     coalesce((SELECT string_agg(format('CREATE SCHEMA IF NOT EXISTS %I', nspname), ';') \
-     FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'), '') \
-     AS schemas, \
-     coalesce((SELECT string_agg(format('CREATE EXTENSION IF NOT EXISTS %I WITH SCHEMA %I', \
-     e.extname, n.nspname), ';') FROM pg_extension e \
-     JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'), '') \
-     AS extensions";
+     coalesce((SELECT string_agg(nspname, E'\\n') FROM pg_namespace \
+     WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'), '') AS schemas, \
+     coalesce((SELECT string_agg(e.extname || E'\\t' || n.nspname, E'\\n' ORDER BY e.oid) \
+     FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace \
+     WHERE e.extname <> 'plpgsql'), '') AS extensions";
 
 /// Scratch databases left by a replay whose process died (`kill -9`): this
 /// role's, with no session in them, whose creator's session (its backend
@@ -247,9 +266,9 @@ fn locate_postgres<'a>(conn: &mut AnyConnection, scratch: &Scratch<'a>) -> Resul
         .get_result::<Live>(conn)
         .map_err(|e| Error::from_db("reading the current schema", &e))?;
     if live.schema.is_none() {
-        return Err(Error::CannotCompare(
-            "the search_path names no schema that exists, so there is no schema to compare \
-             (fix the search_path)"
+        return Err(Error::Usage(
+            "the search_path names no schema that exists, so there is no schema to compare: \
+             create it or fix the search_path"
                 .to_string(),
         ));
     }
@@ -282,10 +301,23 @@ struct ScratchDatabase {
     name: String,
 }
 
+/// Drops the scratch database `name` (the sessions a killed replay left in
+/// it too).
+fn drop_database(admin: &mut Conn, name: &str) -> diesel::QueryResult<()> {
+    admin.batch_execute(&format!(
+        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+        quoted(name)
+    ))
+}
+
+/// An identifier, quoted.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 impl Drop for ScratchDatabase {
     fn drop(&mut self) {
-        let drop = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
-        if let Err(e) = self.admin.batch_execute(&drop) {
+        if let Err(e) = drop_database(&mut self.admin, &self.name) {
             log::warn!(
                 "could not drop the scratch database {}: {}; the next replay on this server \
                  drops it",
@@ -303,9 +335,15 @@ fn open_scratch(
     maintenance: bool,
     settings: &Settings,
     live: &Live,
+    up_sqls: &[&str],
 ) -> Result<Session> {
     let postgres = server.with_database("postgres").filter(|_| maintenance);
-    let mut admin = match postgres.map(|p| connection::connect(&p, settings)) {
+    // No retrying there: the database's own is the fallback.
+    let once = Settings {
+        wait: None,
+        ..settings.clone()
+    };
+    let mut admin = match postgres.map(|p| connection::connect(&p, &once)) {
         Some(Ok(admin)) => admin,
         // No access to `postgres` there: the database's own will do.
         _ => connection::connect(server, settings)?,
@@ -328,10 +366,7 @@ fn open_scratch(
         .load::<TextValue>(&mut *admin)
         .unwrap_or_default()
     {
-        let _ = admin.batch_execute(&format!(
-            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-            stale.value
-        ));
+        let _ = drop_database(&mut admin, &stale.value);
     }
     // Named after the session that creates (and will drop) it, so a later
     // replay can tell one left behind from one in use.
@@ -346,22 +381,48 @@ fn open_scratch(
     let target = server
         .with_database(&database.name)
         .ok_or_else(|| Error::CannotCompare("no scratch database for SQLite".to_string()))?;
-    let mut conn = connection::connect(&target, settings)?;
-    conn.batch_execute(&live.schemas)
-        .map_err(|e| Error::from_db("creating the schemas in the scratch database", &e))?;
+    let mut conn = connection::connect(&target, &once)?;
+    // What the migrations create themselves is theirs to create (a plain
+    // CREATE SCHEMA or CREATE EXTENSION would find it there already).
+    let theirs = |of: fn(&str) -> Vec<String>| -> Vec<String> {
+        up_sqls.iter().flat_map(|sql| of(sql)).collect()
+    };
+    let (their_schemas, their_extensions) = (
+        theirs(sqltext::created_schemas),
+        theirs(sqltext::created_extensions),
+    );
+    for schema in live
+        .schemas
+        .lines()
+        .filter(|s| !their_schemas.contains(&s.to_string()))
+    {
+        conn.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", quoted(schema)))
+            .map_err(|e| Error::from_db("creating the schemas in the scratch database", &e))?;
+    }
     // An extension that cannot be created there (not installed on that
     // server, or not trusted) only matters if a migration needs it.
     let mut missing = Vec::new();
-    for create in live.extensions.split(';').filter(|c| !c.is_empty()) {
-        if let Err(e) = conn.batch_execute(create) {
+    for line in live.extensions.lines() {
+        let (name, schema) = line.split_once('\t').unwrap_or((line, "public"));
+        if their_extensions.contains(&name.to_string()) {
+            continue;
+        }
+        let create = format!(
+            "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {} CASCADE",
+            quoted(name),
+            quoted(schema)
+        );
+        if let Err(e) = conn.batch_execute(&create) {
             missing.push(format!("{create}: {}", db_message(&e)));
         }
     }
-    conn.batch_execute(&format!("SET search_path TO {}", live.search_path))
+    let search_path = format!("SET search_path TO {}", live.search_path);
+    conn.batch_execute(&search_path)
         .map_err(|e| Error::from_db("setting the scratch database's search_path", &e))?;
     Ok(Session {
         conn,
         schema: live.schema.clone().unwrap_or_default(),
+        reset: format!("RESET ALL; {search_path}"),
         missing,
         _database: Some(database),
     })

@@ -16,13 +16,16 @@ use crate::error::{Error, Result};
 use crate::objects::{Column, Index, Objects, Table};
 use crate::records::Param;
 
-/// See `prepare`.
+/// See `prepare`; `reset_sql` sets the same value where the server has it.
 const CHECK_CLIENT: &str = "SET client_connection_check_interval = 1000";
 
-/// The run's session settings.
+/// The run's session settings. Diesel's own (UTC, UTF-8) are among them:
+/// `reset_sql`'s RESET ALL would otherwise undo them, and with them the
+/// times the history reads back.
 fn setup(settings: &Settings) -> String {
     let mut setup = format!(
-        "SET application_name = 'buildxpert-migrate'; SET lock_timeout = {}",
+        "SET TIME ZONE 'UTC'; SET CLIENT_ENCODING TO 'UTF8'; \
+         SET application_name = 'buildxpert-migrate'; SET lock_timeout = {}",
         settings.lock_timeout.as_millis()
     );
     if let Some(timeout) = settings.statement_timeout {
@@ -59,8 +62,8 @@ impl Engine for PgConnection {
     /// role's, the database's, the URL's `options`), then the run's own.
     fn reset_sql(&self, settings: &Settings) -> String {
         format!(
-            "RESET ALL; {}; SELECT set_config('client_connection_check_interval', '1000', \
-             false) WHERE current_setting('server_version_num')::int >= 140000",
+            "RESET ALL; RESET ROLE; {}; SELECT set_config('client_connection_check_interval', \
+             '1000', false) WHERE current_setting('server_version_num')::int >= 140000",
             setup(settings)
         )
     }

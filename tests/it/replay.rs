@@ -323,3 +323,68 @@ fn sqlite_views_and_triggers_are_compared() {
         out.all()
     );
 }
+
+/// A pg_dump-style header in one file does not reach the next file's
+/// replay; a migration's own plain CREATE EXTENSION and CREATE SCHEMA find
+/// nothing made for it beforehand; a migration changing what the whole
+/// server shares (a role) is not replayed.
+#[test]
+fn replays_keep_each_file_to_itself() {
+    let db = PgDb::new();
+    db.execute("CREATE EXTENSION pgcrypto");
+    let set = migration_dir(
+        &[
+            (
+                "001_header",
+                "SELECT pg_catalog.set_config('search_path', '', false);\n\
+                 CREATE TABLE public.one (id int);\n",
+                "DROP TABLE public.one;",
+            ),
+            (
+                "002_plain",
+                "CREATE TABLE two (id int);\n",
+                "DROP TABLE two;",
+            ),
+            (
+                "003_own",
+                "CREATE SCHEMA audit;\nCREATE TABLE audit.log (id int);\n",
+                "DROP SCHEMA audit CASCADE;",
+            ),
+        ],
+        None,
+    );
+    let dir = set.path().to_str().unwrap();
+    migrate(&db.url, &["--migration-dir", dir]).assert_code(0);
+    migrate(&db.url, &["--migration-dir", dir, "verify"]).assert_code(0);
+
+    let roles = migration_dir(
+        &[(
+            "001_role",
+            "CREATE TABLE t (id int);\nCREATE ROLE bxm_never_made;\n",
+            "SELECT 1;",
+        )],
+        None,
+    );
+    let other = PgDb::new();
+    other.execute("CREATE TABLE t (id int)");
+    let out = migrate(
+        &other.url,
+        &[
+            "--migration-dir",
+            roles.path().to_str().unwrap(),
+            "adopt",
+            "--baseline",
+            "001",
+        ],
+    );
+    assert_ne!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stderr.contains("CREATE ROLE on line 2") && out.stderr.contains("not replayed"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        other.strings("SELECT count(*)::text AS v FROM pg_roles WHERE rolname = 'bxm_never_made'"),
+        ["0"]
+    );
+}

@@ -333,12 +333,40 @@ fn an_old_pg_dump_is_refused_before_anything_runs() {
         ],
     );
     out.assert_code(3);
+    let major =
+        db.strings("SELECT (current_setting('server_version_num')::int / 10000)::text AS v");
     assert!(
         out.stderr.contains("pg_dump 12")
-            && out.stderr.contains("PostgreSQL 15")
-            && out.stderr.contains("postgresql-client-15"),
+            && out.stderr.contains(&format!("PostgreSQL {}", major[0]))
+            && out
+                .stderr
+                .contains(&format!("postgresql-client-{}", major[0])),
         "{}",
         out.stderr
     );
     assert_eq!(db.tables(), Vec::<String>::new());
+}
+
+/// The settings reset after each migration keeps Diesel's own (UTC): on a
+/// database whose time zone is far from UTC, Diesel's record still holds
+/// UTC times, as `diesel migration run` writes them.
+#[test]
+fn applied_times_stay_right_in_another_time_zone() {
+    let db = PgDb::new();
+    db.execute(&format!(
+        "ALTER DATABASE {} SET timezone = 'Pacific/Kiritimati'",
+        db.name
+    ));
+    migrate(&db.url, &["run", "--to", "002"]).assert_code(0);
+    let offsets = db.strings(
+        "SELECT abs(extract(epoch FROM run_on - (now() AT TIME ZONE 'UTC')))::int::text AS v \
+         FROM __diesel_schema_migrations ORDER BY version",
+    );
+    assert_eq!(offsets.len(), 2);
+    for off in offsets {
+        assert!(
+            off.parse::<i64>().unwrap() < 600,
+            "run_on is {off}s from UTC now"
+        );
+    }
 }
