@@ -386,7 +386,7 @@ fn read_state_now(conn: &mut AnyConnection, catalog: &Catalog) -> Result<DbState
             .map_err(|e| Error::from_db("reading the migration history", &e))?;
     }
     let node = match tables.node {
-        Some(_) => node_history::read_rows(conn)?,
+        Some(columns) => node_history::read_rows(conn, columns)?,
         None => BTreeMap::new(),
     };
     let mut state = DbState::from_tables(tables, applied, history, node);

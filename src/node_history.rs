@@ -21,8 +21,12 @@ use crate::error::{Error, Result};
 struct Sql {
     /// Its `executed_at` (Asia/Kolkata, no zone) as RFC 3339 in UTC.
     executed_at: &'static str,
+    /// The same from the `timestamp with time zone` of its later releases.
+    executed_at_zoned: &'static str,
     /// Now, as its sessions wrote it: Asia/Kolkata, no zone.
     now: &'static str,
+    /// Now, as its later releases write it into a zoned column.
+    now_zoned: &'static str,
     /// Its DDL default for `executed_at`.
     default_now: &'static str,
     /// Its `execution_time_ms INTEGER` from a bigint expression.
@@ -33,7 +37,10 @@ static SQL: ByBackend<Sql> = ByBackend {
     postgres: Sql {
         executed_at: "to_char(executed_at AT TIME ZONE 'Asia/Kolkata' AT TIME ZONE 'UTC', \
              'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+        executed_at_zoned: "to_char(executed_at AT TIME ZONE 'UTC', \
+             'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
         now: "(now() AT TIME ZONE 'Asia/Kolkata')",
+        now_zoned: "now()",
         default_now: "NOW()",
         // LEAST(NULL, n) is n in PostgreSQL: an unknown time stays NULL.
         execution_time: |t| {
@@ -42,7 +49,9 @@ static SQL: ByBackend<Sql> = ByBackend {
     },
     sqlite: Sql {
         executed_at: "strftime('%Y-%m-%dT%H:%M:%fZ', executed_at, '-330 minutes')",
+        executed_at_zoned: "strftime('%Y-%m-%dT%H:%M:%fZ', executed_at, '-330 minutes')",
         now: "strftime('%Y-%m-%d %H:%M:%f', 'now', '+330 minutes')",
+        now_zoned: "strftime('%Y-%m-%d %H:%M:%f', 'now', '+330 minutes')",
         // The Node runner's own DDL (SQLite has no now()).
         default_now: "CURRENT_TIMESTAMP",
         execution_time: str::to_string,
@@ -58,6 +67,7 @@ const BASE: [(&str, &str); 7] = [
     ("id", "character varying(10)"),
     ("name", "text"),
     ("description", "text"),
+    // Later releases (T2): `timestamp with time zone`, accepted below.
     ("executed_at", "timestamp without time zone"),
     ("success", "boolean"),
     ("error_message", "text"),
@@ -93,6 +103,9 @@ pub struct Columns {
     /// type is left as it is: neither written nor added again).
     pub has_executed_by: bool,
     pub has_version: bool,
+    /// `executed_at` is a `timestamp with time zone` (the Node runner's
+    /// releases from 5c8c8a4 on create it so).
+    pub executed_at_zoned: bool,
     /// The most characters `id` holds (`VARCHAR(10)` in every Node release);
     /// `None` when unbounded.
     pub id_chars: Option<usize>,
@@ -129,8 +142,12 @@ pub fn check_shape(found: &[FoundColumn], strict_types: bool) -> Result<Columns>
     };
     // SQLite's declared types are affinities: names must match, types need not.
     let text_like = |t: &str| t == "text" || t.starts_with("character varying");
+    let zoned = type_of("executed_at") == Some("timestamp with time zone");
     let same_type = |found: &str, wanted: &str| {
-        !strict_types || found == wanted || (text_like(wanted) && text_like(found))
+        !strict_types
+            || found == wanted
+            || (text_like(wanted) && text_like(found))
+            || (wanted == "timestamp without time zone" && zoned)
     };
     let base_ok = BASE
         .iter()
@@ -160,6 +177,7 @@ pub fn check_shape(found: &[FoundColumn], strict_types: bool) -> Result<Columns>
         checksum: usable("checksum"),
         has_executed_by: type_of("executed_by").is_some(),
         has_version: type_of("version").is_some(),
+        executed_at_zoned: zoned && strict_types,
         // SQLite does not enforce a VARCHAR length.
         id_chars: type_of("id").filter(|_| strict_types).and_then(char_limit),
     })
@@ -201,6 +219,7 @@ pub fn after_ddl(found: Option<Columns>, strict_types: bool) -> Columns {
         checksum: found.is_some_and(|c| c.checksum),
         has_executed_by: true,
         has_version: true,
+        executed_at_zoned: found.is_some_and(|c| c.executed_at_zoned),
         id_chars: found.map_or(created, |c| c.id_chars),
     }
 }
@@ -260,8 +279,13 @@ pub struct NodeRow {
 
 /// Every row, by version. A NULL `success` is not done (the Node runner
 /// checks `success = TRUE`).
-pub fn read_rows(conn: &mut AnyConnection) -> Result<BTreeMap<String, NodeRow>> {
-    let executed_at = SQL.get(engine::backend(conn)).executed_at;
+pub fn read_rows(conn: &mut AnyConnection, columns: Columns) -> Result<BTreeMap<String, NodeRow>> {
+    let sql = SQL.get(engine::backend(conn));
+    let executed_at = if columns.executed_at_zoned {
+        sql.executed_at_zoned
+    } else {
+        sql.executed_at
+    };
     let query = format!(
         "SELECT CAST(id AS TEXT) AS id, name, {executed_at} AS executed_at, \
          coalesce(success, FALSE) AS success, error_message, \
@@ -324,7 +348,12 @@ fn upsert_parts(
         "error_message",
         "execution_time_ms",
     ];
-    let mut values = vec![p(1), p(2), p(3), sql.now.to_string(), p(4), p(5), time];
+    let now = if columns.executed_at_zoned {
+        sql.now_zoned
+    } else {
+        sql.now
+    };
+    let mut values = vec![p(1), p(2), p(3), now.to_string(), p(4), p(5), time];
     let mut updates: Vec<String> = names[1..]
         .iter()
         .map(|n| format!("{n} = excluded.{n}"))
@@ -394,6 +423,7 @@ mod tests {
                 checksum: true,
                 has_executed_by: true,
                 has_version: true,
+                executed_at_zoned: false,
                 id_chars: Some(10),
             }
         );
@@ -429,6 +459,7 @@ mod tests {
             checksum: true,
             has_executed_by: true,
             has_version: true,
+            executed_at_zoned: false,
             id_chars: Some(10),
         };
         let sql = upsert_sql(all, Backend::Postgres, true);

@@ -751,3 +751,43 @@ fn a_force_that_cannot_restore_an_object_is_refused() {
         ["0"]
     );
 }
+
+/// The Node runner's later releases (T2, from 5c8c8a4) create
+/// `executed_at timestamp with time zone`: such a table is read with the
+/// right times and written as those releases write it.
+#[test]
+fn a_later_releases_zoned_table_is_read_and_written_right() {
+    let db = PgDb::new();
+    create_schema(&db, &["001", "002", "003", "004", "005"]);
+    let mut sql = "CREATE TABLE migrations (id VARCHAR(10) PRIMARY KEY, name TEXT NOT NULL, \
+                   description TEXT, executed_at TIMESTAMP WITH TIME ZONE DEFAULT now(), \
+                   success BOOLEAN DEFAULT true, error_message TEXT, execution_time_ms INTEGER, \
+                   executed_by TEXT, checksum TEXT, version INTEGER DEFAULT 1); \
+                   CREATE INDEX idx_migrations_executed_at ON migrations (executed_at); \
+                   CREATE INDEX idx_migrations_success ON migrations (success);"
+        .to_string();
+    for (i, (version, title, description)) in node_titles().iter().enumerate() {
+        sql.push_str(&format!(
+            "INSERT INTO migrations (id, name, description, executed_at, success, \
+             execution_time_ms, executed_by, checksum, version) VALUES ('{version}', '{title}', \
+             '{description}', '2026-01-01 10:0{i}:00+00', true, 10, 'unknown', '{version}', 1);"
+        ));
+    }
+    db.execute(&sql);
+    let status = migrate(&db.url, &["status", "--format", "json"]);
+    status.assert_code(0);
+    let rows: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(rows[0]["state"], "applied", "{}", status.stdout);
+    assert_eq!(rows[0]["executed_at"], "2026-01-01T10:00:00.000Z");
+    assert_eq!(rows[4]["executed_at"], "2026-01-01T10:04:00.000Z");
+    migrate(&db.url, &[]).assert_code(0);
+    migrate(&db.url, &["force", "--to", "001"]).assert_code(0);
+    assert_eq!(
+        db.strings(
+            "SELECT (abs(extract(epoch FROM now() - executed_at)) < 600)::text || ' ' || \
+             version::text AS v FROM migrations WHERE id = '001'"
+        ),
+        ["true 2"]
+    );
+    migrate(&db.url, &["status", "--check"]).assert_code(0);
+}
