@@ -257,14 +257,11 @@ fn pg_dump(
     path: &Path,
     lock_timeout: Duration,
 ) -> Result<()> {
-    let major = diesel::sql_query(
-        "SELECT (current_setting('server_version_num')::int / 10000)::text AS value",
-    )
-    .get_result::<TextValue>(conn)
-    .map_err(|e| Error::from_db("reading the server's version", &e))?
-    .value
-    .parse::<u32>()
-    .unwrap_or_default();
+    let major = engine::of(conn)
+        .server_major()
+        .map_err(|e| Error::from_db("reading the server's version", &e))?
+        .and_then(|m| u32::try_from(m).ok())
+        .unwrap_or_default();
     let program = pg_dump_for(major)?;
     let mut command = Command::new(&program);
     command

@@ -252,13 +252,13 @@ pub enum Error {
     LockTimeout { holder: String },
 
     #[error(
-        "the connection to the database was lost while {doing} ({message}). {aftermath}; run \
-         again to continue"
+        "the connection to the database was lost while {doing} ({message}). PostgreSQL rolls \
+         back a transaction whose client is gone: {aftermath}; run again to continue"
     )]
     ConnectionLost {
         doing: String,
         message: String,
-        /// What that leaves, as far as this run can tell.
+        /// What that leaves of the migrations, as far as this run can tell.
         aftermath: String,
     },
 
@@ -346,8 +346,7 @@ impl Error {
             return Error::ConnectionLost {
                 doing,
                 message,
-                aftermath: "PostgreSQL rolls back a transaction whose client is gone, so \
-                            every migration in a transaction is entirely applied or not at all"
+                aftermath: "every migration in a transaction is entirely applied or not at all"
                     .to_string(),
             };
         }

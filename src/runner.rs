@@ -244,8 +244,8 @@ fn execute_at_once<'c>(
                     return Err(Error::ConnectionLost {
                         doing: "running the run's one transaction".to_string(),
                         message: failure.message(),
-                        aftermath: "PostgreSQL rolls back a transaction whose client is gone: \
-                                    none of this run's migrations was applied (--single-transaction)"
+                        aftermath: "none of this run's migrations was applied \
+                                    (--single-transaction)"
                             .to_string(),
                     });
                 }
@@ -637,14 +637,10 @@ fn failure_to_error(
             }
         };
         let aftermath = if step.in_transaction(entry) {
-            format!(
-                "PostgreSQL rolls back a transaction whose client is gone: migration {entry} \
-                 is entirely applied or not at all{before}"
-            )
+            format!("migration {entry} is entirely applied or not at all{before}")
         } else {
             format!(
-                "Migration {entry} runs outside a transaction, so part of it may have taken \
-                 effect{before}"
+                "migration {entry} runs outside one, so part of it may have taken effect{before}"
             )
         };
         return Error::ConnectionLost {

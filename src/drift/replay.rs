@@ -348,12 +348,10 @@ fn open_scratch(
         // No access to `postgres` there: the database's own will do.
         _ => connection::connect(server, settings)?,
     };
-    let Server { major, creator } = diesel::sql_query(
-        "SELECT current_setting('server_version_num')::int / 10000 AS major, \
-         pg_backend_pid() AS creator",
-    )
-    .get_result::<Server>(&mut *admin)
-    .map_err(|e| Error::from_db("reading the scratch server's version", &e))?;
+    let major = engine::of(&mut admin)
+        .server_major()
+        .map_err(|e| Error::from_db("reading the scratch server's version", &e))?
+        .unwrap_or_default();
     if major != live.major {
         return Err(Error::Usage(format!(
             "the scratch server ({server}) runs PostgreSQL {major} and the database PostgreSQL \
@@ -370,6 +368,9 @@ fn open_scratch(
     }
     // Named after the session that creates (and will drop) it, so a later
     // replay can tell one left behind from one in use.
+    let creator = diesel::select(diesel::dsl::sql::<Integer>("pg_backend_pid()"))
+        .get_result::<i32>(&mut *admin)
+        .map_err(|e| Error::from_db("naming the scratch database", &e))?;
     let stamp = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis());
@@ -426,15 +427,6 @@ fn open_scratch(
         missing,
         _database: Some(database),
     })
-}
-
-/// The scratch server's major version, and the creating session's pid.
-#[derive(QueryableByName)]
-struct Server {
-    #[diesel(sql_type = Integer)]
-    major: i32,
-    #[diesel(sql_type = Integer)]
-    creator: i32,
 }
 
 /// Why no scratch database could be created, and what to do.

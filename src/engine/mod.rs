@@ -90,6 +90,8 @@ pub(crate) trait Engine {
     /// The error a failure message means when it is the backend saying
     /// another writer is in the way.
     fn busy(&self, message: &str) -> Option<Error>;
+    /// The server's major version (`None` for SQLite, which has no server).
+    fn server_major(&mut self) -> QueryResult<Option<i32>>;
     /// The statement time limit in force and where it was set, to explain
     /// a cancelled statement (`None` where there is no such limit).
     fn statement_timeout(&mut self) -> Option<String>;

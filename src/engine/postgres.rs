@@ -120,6 +120,14 @@ impl Engine for PgConnection {
         None
     }
 
+    fn server_major(&mut self) -> QueryResult<Option<i32>> {
+        diesel::select(sql::<diesel::sql_types::Integer>(
+            "current_setting('server_version_num')::int / 10000",
+        ))
+        .get_result(self)
+        .map(Some)
+    }
+
     fn statement_timeout(&mut self) -> Option<String> {
         diesel::sql_query(
             "SELECT format('statement_timeout is %s%s, %s', setting, coalesce(unit, ''), \

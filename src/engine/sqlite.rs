@@ -124,6 +124,10 @@ impl Engine for SqliteConnection {
             })
     }
 
+    fn server_major(&mut self) -> QueryResult<Option<i32>> {
+        Ok(None)
+    }
+
     fn statement_timeout(&mut self) -> Option<String> {
         None
     }
