@@ -259,6 +259,18 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, force: bool) -> Result<()> {
         } else {
             Vec::new()
         };
+        // A schema that is what its applied migrations define, and only
+        // gains migrations, ends as what the larger set defines: written
+        // down, `verify` needs no replay.
+        let recordable = plan.only_applies()
+            && if args.verify {
+                before.is_empty()
+            } else {
+                drift::as_recorded(conn, &applied).unwrap_or_else(|e| {
+                    log::debug!("not recording the expected schema: {e}");
+                    false
+                })
+            };
         // Where IF NOT EXISTS may have kept objects of another shape, each
         // migration's objects are checked after it ran, before it is recorded:
         // against the end of the sequence for a re-run, or where a newer
@@ -293,6 +305,13 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, force: bool) -> Result<()> {
                 expected: Some(&expected),
             },
         )?;
+        if recordable && (plan.changes_schema() || args.verify) {
+            let state = history::read_state(conn, &ctx.catalog)?;
+            let applied = plan::applied_entries(&ctx.catalog, &state);
+            if let Err(e) = drift::record_applied(conn, &applied) {
+                log::warn!("the expected schema is not recorded (verify will replay): {e}");
+            }
+        }
         if force && !before.is_empty() && !ctx.global.quiet {
             let state = history::read_state(conn, &ctx.catalog)?;
             let applied = plan::applied_entries(&ctx.catalog, &state);

@@ -4,10 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 /// Every table (with its columns, constraints, indexes, triggers and
 /// policies), function, view and sequence of one schema, and the
 /// database's extensions.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Objects {
     pub tables: BTreeMap<String, Table>,
     /// "name(argument types)" → definition.
@@ -22,7 +24,7 @@ pub struct Objects {
     pub extensions: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Table {
     /// In column order.
     pub columns: Vec<Column>,
@@ -43,7 +45,7 @@ pub struct Table {
     pub definition: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Column {
     pub name: String,
     pub type_name: String,
@@ -55,7 +57,7 @@ pub struct Column {
     pub extra: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Index {
     pub definition: String,
     pub valid: bool,

@@ -289,6 +289,16 @@ impl<'c> Plan<'c> {
         self.steps.iter().any(|p| p.step.changes_schema())
     }
 
+    /// Whether every step applies a migration, or leaves it as it is.
+    pub fn only_applies(&self) -> bool {
+        self.steps.iter().all(|p| {
+            matches!(
+                p.step,
+                Step::Apply | Step::AlreadyApplied | Step::Skip { .. }
+            )
+        })
+    }
+
     /// The migrations whose objects are checked after their SQL ran, before
     /// they are recorded: where the objects may already have existed in
     /// another shape, so that `IF NOT EXISTS` made the SQL a no-op. A

@@ -41,8 +41,16 @@ diesel::table! {
 /// Our action log's name, kept out of `diesel print-schema` and of `verify`.
 pub const ACTIONS_TABLE: &str = "bxm_migration_actions";
 
+/// The expected schema written down by a run (see `drift`'s `recorded`).
+pub const EXPECTED_TABLE: &str = "bxm_expected_schema";
+
 /// The tables that record migrations rather than hold the application's data.
-pub const TRACKING_TABLES: [&str; 3] = ["migrations", "__diesel_schema_migrations", ACTIONS_TABLE];
+pub const TRACKING_TABLES: [&str; 4] = [
+    "migrations",
+    "__diesel_schema_migrations",
+    ACTIONS_TABLE,
+    EXPECTED_TABLE,
+];
 
 /// What a history row records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

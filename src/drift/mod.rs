@@ -20,6 +20,7 @@ use crate::sqltext;
 
 mod canon;
 mod diff;
+mod recorded;
 mod replay;
 
 pub use diff::{Change, Difference, Scope};
@@ -35,34 +36,78 @@ pub fn compare(
     up_sqls: &[&str],
     scope: Scope<'_>,
 ) -> Result<Vec<Difference>> {
-    let (mut expected, live) = replay::read(conn, scratch, up_sqls)?;
-    // The replay's database had the live one's extensions to begin with:
-    // those the migrations create are what their text says.
+    let (expected, live) = replay::read(conn, scratch, up_sqls)?;
+    Ok(judge(expected, &live, up_sqls, scope))
+}
+
+/// The differences between what `up_sqls` define (`expected`) and `live`.
+/// The expected side's extensions are those the SQL creates: a replay's
+/// database had the live one's to begin with, a recording has the live ones.
+fn judge(
+    mut expected: Objects,
+    live: &Objects,
+    up_sqls: &[&str],
+    scope: Scope<'_>,
+) -> Vec<Difference> {
     expected.extensions = up_sqls
         .iter()
         .flat_map(|sql| sqltext::created_extensions(sql))
         .map(|name| (name, String::new()))
         .collect();
-    Ok(diff::differences(&expected, &live, scope))
+    diff::differences(&expected, live, scope)
 }
 
-/// The live schema against what the `applied` migrations define, compared
-/// by replaying their up.sql where nothing can leak (without CONCURRENTLY,
-/// which a transaction refuses: the objects are the same).
+/// The live schema against what the `applied` migrations define: as
+/// recorded when they were applied (see [`recorded`]), or by replaying
+/// their up.sql where nothing can leak (without CONCURRENTLY, which a
+/// transaction refuses: the objects are the same).
 pub(crate) fn of_applied(
     conn: &mut AnyConnection,
     scratch: &Scratch<'_>,
     applied: &[&Entry],
 ) -> Result<Vec<Difference>> {
     let sqls: Vec<&str> = applied.iter().map(|e| e.up_sql.as_str()).collect();
-    compare(
-        conn,
-        scratch,
-        &sqls,
-        Scope::Schema {
-            ignore: &TRACKING_TABLES,
-        },
-    )
+    if let Some(expected) = recorded::find(conn, applied)? {
+        log::debug!("comparing with the schema recorded when these migrations were applied");
+        let live = replay::read_live(conn)?;
+        return Ok(judge(expected, &live, &sqls, whole_schema()));
+    }
+    compare(conn, scratch, &sqls, whole_schema())
+}
+
+fn whole_schema() -> Scope<'static> {
+    Scope::Schema {
+        ignore: &TRACKING_TABLES,
+    }
+}
+
+/// Whether the live schema is known to be exactly what the `applied`
+/// migrations define without a replay: nothing applied and nothing there,
+/// or equal to what was recorded for them. A run that starts so and only
+/// applies migrations can [`record_applied`] what it leaves.
+pub(crate) fn as_recorded(conn: &mut AnyConnection, applied: &[&Entry]) -> Result<bool> {
+    let expected = if applied.is_empty() {
+        Objects::default()
+    } else {
+        match recorded::find(conn, applied)? {
+            Some(objects) => objects,
+            None => return Ok(false),
+        }
+    };
+    let Some(live) = recorded::live(conn)? else {
+        return Ok(false);
+    };
+    let sqls: Vec<&str> = applied.iter().map(|e| e.up_sql.as_str()).collect();
+    Ok(judge(expected, &live, &sqls, whole_schema()).is_empty())
+}
+
+/// Records the live schema as what the `applied` migrations define: only
+/// when that is known (see [`as_recorded`]).
+pub(crate) fn record_applied(conn: &mut AnyConnection, applied: &[&Entry]) -> Result<()> {
+    match recorded::live(conn)? {
+        Some(live) => recorded::record(conn, applied, &live),
+        None => Ok(()),
+    }
 }
 
 /// Missing or changed objects fail; objects no migration creates only when `strict`.

@@ -24,6 +24,7 @@ const TRACKING: &[&str] = &[
     "migrations",
     "__diesel_schema_migrations",
     "bxm_migration_actions",
+    "bxm_expected_schema",
 ];
 
 /// A small schema in three files: with a BOM, and a comment-only file.
@@ -139,6 +140,7 @@ fn the_migrated_schema_matches_the_embedded_migrations() {
         extra,
         [
             "__diesel_schema_migrations",
+            "bxm_expected_schema",
             "bxm_migration_actions",
             "migrations"
         ]

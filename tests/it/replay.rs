@@ -52,6 +52,7 @@ fn a_replay_touches_no_live_sequence_row_schema_or_lock() {
     let set = migration_dir(&QUALIFIED, None);
     let dir = set.path().to_str().unwrap();
     migrate(&db.url, &["--migration-dir", dir]).assert_code(0);
+    db.forget_recorded_schema();
     // The application moves on: more orders, the sequence far past 1000.
     db.execute(
         "INSERT INTO accounts (email) VALUES ('a@example.com'); \
@@ -84,6 +85,7 @@ fn drift_in_schema_qualified_objects_is_found_and_nothing_else() {
     let set = migration_dir(&QUALIFIED, None);
     let dir = set.path().to_str().unwrap();
     migrate(&db.url, &["--migration-dir", dir]).assert_code(0);
+    db.forget_recorded_schema();
     db.execute(
         "ALTER TABLE accounts DROP COLUMN name; DROP INDEX idx_accounts_email; \
          ALTER TABLE accounts ALTER COLUMN email DROP NOT NULL;",
@@ -116,6 +118,7 @@ fn migrations_using_extensions_installed_by_hand_verify_clean() {
     );
     let dir = set.path().to_str().unwrap();
     migrate(&db.url, &["--migration-dir", dir]).assert_code(0);
+    db.forget_recorded_schema();
     let out = migrate(&db.url, &["--migration-dir", dir, "verify"]);
     out.assert_code(0);
     migrate(&db.url, &["--migration-dir", dir, "status", "--verify"]).assert_code(0);
@@ -137,6 +140,7 @@ fn an_extension_the_migrations_create_is_compared() {
     );
     let dir = set.path().to_str().unwrap();
     migrate(&db.url, &["--migration-dir", dir]).assert_code(0);
+    db.forget_recorded_schema();
     migrate(&db.url, &["--migration-dir", dir, "verify"]).assert_code(0);
     db.execute("DROP EXTENSION pgcrypto");
     let out = migrate(&db.url, &["--migration-dir", dir, "verify"]);
@@ -154,6 +158,7 @@ fn an_extension_the_migrations_create_is_compared() {
 fn each_behaviour_changing_drift_is_reported() {
     let db = PgDb::new();
     migrate(&db.url, &[]).assert_code(0);
+    db.forget_recorded_schema();
     let cases: [(&str, &str, &str); 6] = [
         (
             "ALTER TABLE users ALTER COLUMN email TYPE text COLLATE \"C\"",
@@ -220,6 +225,7 @@ fn triggers_views_and_function_bodies() {
     let dir = set.path().to_str().unwrap();
     let verify = || migrate(&db.url, &["--migration-dir", dir, "verify"]);
     migrate(&db.url, &["--migration-dir", dir]).assert_code(0);
+    db.forget_recorded_schema();
     // The same body laid out differently is the same function.
     db.execute(
         "CREATE OR REPLACE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
@@ -258,9 +264,10 @@ fn triggers_views_and_function_bodies() {
     );
 }
 
-/// On a read replica `verify` cannot create its scratch database there: it
-/// says so (exit 4, naming the standby and the option), and with the
-/// primary as its scratch server it verifies the replica's schema.
+/// On a read replica `verify` compares with the schema the primary's run
+/// recorded; where none is recorded it cannot create its scratch database
+/// there: it says so (exit 4, naming the standby and the option), and with
+/// the primary as its scratch server it verifies the replica's schema.
 #[test]
 fn a_hot_standby_verifies_with_the_primary_as_scratch_server() {
     let primary = PgDb::new();
@@ -268,6 +275,9 @@ fn a_hot_standby_verifies_with_the_primary_as_scratch_server() {
     let standby = crate::support::Standby::start(&primary);
     standby.catch_up(&primary);
     let replica = standby.url(&primary.name);
+    migrate(&replica, &["verify"]).assert_code(0);
+    primary.forget_recorded_schema();
+    standby.catch_up(&primary);
     let refused = migrate(&replica, &["verify"]);
     refused.assert_code(4);
     assert!(
@@ -355,6 +365,7 @@ fn replays_keep_each_file_to_itself() {
     );
     let dir = set.path().to_str().unwrap();
     migrate(&db.url, &["--migration-dir", dir]).assert_code(0);
+    db.forget_recorded_schema();
     migrate(&db.url, &["--migration-dir", dir, "verify"]).assert_code(0);
 
     let roles = migration_dir(

@@ -62,12 +62,20 @@ impl PgDb {
         self.conn().batch_execute(sql).unwrap();
     }
 
-    /// Tables in the public schema, sorted.
+    /// Tables in the public schema, sorted; but the recorded expected
+    /// schema, which a run writes only when it knows it (verify.rs tests
+    /// when).
     pub fn tables(&self) -> Vec<String> {
         self.strings(
             "SELECT table_name::text AS v FROM information_schema.tables \
-             WHERE table_schema = 'public' ORDER BY 1",
+             WHERE table_schema = 'public' AND table_name <> 'bxm_expected_schema' ORDER BY 1",
         )
+    }
+
+    /// Forgets the expected schema a run recorded, as for a database another
+    /// tool migrated: the next `verify` replays the migrations.
+    pub fn forget_recorded_schema(&self) {
+        self.execute("DELETE FROM bxm_expected_schema");
     }
 
     /// `pg_dump --schema-only`: the whole schema as PostgreSQL itself prints it.

@@ -215,6 +215,7 @@ fn a_sigkill_during_the_replay_leaves_nothing_behind() {
     );
     let dir = set.path().to_str().unwrap();
     migrate(&db.url, &["--migration-dir", dir]).assert_code(0);
+    db.forget_recorded_schema();
     let before = db.dump();
     let mut child = spawn(&db.url, &["--migration-dir", dir, "verify"]);
     let started = Instant::now();
@@ -261,8 +262,8 @@ fn sqlite_drift_is_found_the_same_way() {
     );
 }
 
-/// The replay needs a database of its own: a role that may not create one
-/// is refused with exit 4 naming CREATEDB and --scratch-database-url, and
+/// The replay needs a database of its own: without a recorded schema, a
+/// role that may not create one is refused with exit 4 naming CREATEDB and --scratch-database-url, and
 /// verifies with a scratch server that may.
 #[test]
 fn a_role_without_createdb_verifies_with_a_scratch_server() {
@@ -274,6 +275,9 @@ fn a_role_without_createdb_verifies_with_a_scratch_server() {
     ));
     let url = db.url_as(&role.name, "Vq7-role-password");
     migrate(&url, &[]).assert_code(0);
+    // What its run recorded needs no replay.
+    migrate(&url, &["verify"]).assert_code(0);
+    db.forget_recorded_schema();
     let refused = migrate(&url, &["verify"]);
     refused.assert_code(4);
     assert!(
@@ -293,4 +297,71 @@ fn a_role_without_createdb_verifies_with_a_scratch_server() {
         crate::support::scratch_databases_left(&db),
         Vec::<String>::new()
     );
+}
+
+const UNREACHABLE: &str = "postgres://nobody@127.0.0.1:1/none";
+
+/// A run that starts from an empty schema records what it leaves: `verify`
+/// then reads the live catalog only (the scratch server, unreachable here,
+/// is never contacted) and finds the same drift a replay finds.
+#[test]
+fn verify_compares_with_the_schema_a_run_recorded() {
+    let db = PgDb::new();
+    migrate(&db.url, &[]).assert_code(0);
+    assert_eq!(
+        db.strings("SELECT count(*)::text AS v FROM bxm_expected_schema"),
+        ["1"]
+    );
+    let no_scratch = ["--scratch-database-url", UNREACHABLE];
+    assert_eq!(differences(&db.url, &no_scratch), (0, vec![]));
+    db.execute("ALTER TABLE addresses DROP COLUMN pincode");
+    let recorded = differences(&db.url, &no_scratch);
+    assert_eq!(recorded, (8, one("missing", "addresses", "column pincode")));
+    db.forget_recorded_schema();
+    let out = migrate(&db.url, &["verify", "--scratch-database-url", UNREACHABLE]);
+    assert!(
+        out.code != 0 && out.code != 8 && out.stderr.contains("127.0.0.1:1"),
+        "{}",
+        out.all()
+    );
+    assert_eq!(differences(&db.url, &[]), recorded);
+}
+
+/// A run records only what it knows: not after starting from drift (an
+/// extra table, a dropped column), nor after a revert; `verify` then
+/// replays and reports the drift. A recording that cannot be read is
+/// replayed too, with a warning.
+#[test]
+fn a_run_records_the_schema_only_when_it_knows_it() {
+    let key = |db: &PgDb| db.strings("SELECT applied_key AS v FROM bxm_expected_schema");
+    let db = PgDb::new();
+    migrate(&db.url, &["run", "--to", "002"]).assert_code(0);
+    let at_002 = key(&db);
+    assert_eq!(at_002.len(), 1);
+    db.execute("CREATE TABLE by_hand (id int)");
+    migrate(&db.url, &["run", "--to", "003"]).assert_code(0);
+    assert_eq!(key(&db), at_002);
+    let (code, found) = differences(&db.url, &["--strict"]);
+    assert_eq!((code, found), (8, one("extra", "by_hand", "table")));
+
+    let db = PgDb::new();
+    migrate(&db.url, &["run", "--to", "002"]).assert_code(0);
+    db.execute("ALTER TABLE addresses DROP COLUMN pincode");
+    migrate(&db.url, &[]).assert_code(0);
+    assert_eq!(key(&db), at_002);
+    assert_eq!(
+        differences(&db.url, &[]),
+        (8, one("missing", "addresses", "column pincode"))
+    );
+
+    let db = PgDb::new();
+    migrate(&db.url, &[]).assert_code(0);
+    let full = key(&db);
+    migrate(&db.url, &["revert", "005", "--only", "--yes"]).assert_code(0);
+    assert_eq!(key(&db), full);
+    db.execute("UPDATE bxm_expected_schema SET objects = 'not json'");
+    migrate(&db.url, &[]).assert_code(0);
+    let out = migrate(&db.url, &["verify"]);
+    out.assert_code(0);
+    assert!(out.stderr.contains("unreadable"), "{}", out.all());
 }
