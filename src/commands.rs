@@ -410,7 +410,9 @@ fn apply_plan(
         }
         _ => None,
     };
-    history::ensure_tables(conn, state)?;
+    lock::transaction(conn, ctx.settings.lock_wait, |c| {
+        history::ensure_tables(c, state)
+    })?;
     // A no-op run records nothing: no need to ask who we are.
     let executed_by = if plan.writes_history() {
         connection::current_user(conn)?
@@ -419,6 +421,7 @@ fn apply_plan(
     };
     let os_user = config::os_user();
     let context = RunContext {
+        target: &ctx.target,
         executed_by: &executed_by,
         os_user: &os_user,
         node_columns: state.node_columns(),

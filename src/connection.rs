@@ -156,15 +156,15 @@ fn prepare(conn: &mut Conn, target: &Target, settings: &Settings) -> Result<()> 
     Ok(())
 }
 
-/// Runs `f` in a transaction that will write (see [`engine::Engine::begin_write`]).
-pub(crate) fn transaction<T, E>(
+/// Runs `f` in the transaction just begun on `conn`, then commits it, or
+/// rolls it back when `f` fails.
+pub(crate) fn within_transaction<T, E>(
     conn: &mut AnyConnection,
     f: impl FnOnce(&mut AnyConnection) -> std::result::Result<T, E>,
 ) -> std::result::Result<T, E>
 where
     E: From<diesel::result::Error> + NotRolledBack,
 {
-    engine::of(conn).begin_write()?;
     match f(conn) {
         Ok(value) => match AnyConnection::commit_transaction(conn) {
             Ok(()) => Ok(value),
@@ -188,9 +188,14 @@ pub(crate) trait NotRolledBack {
     fn not_rolled_back(self, rollback_error: String) -> Self;
 }
 
-impl NotRolledBack for diesel::result::Error {
+impl NotRolledBack for Error {
     fn not_rolled_back(self, rollback_error: String) -> Self {
-        log::warn!("rollback failed: {rollback_error}; part of the change may have been committed");
+        // A lost connection's transaction is rolled back by the server.
+        if !matches!(self, Error::ConnectionLost { .. }) {
+            log::warn!(
+                "rollback failed: {rollback_error}; part of the change may have been committed"
+            );
+        }
         self
     }
 }
@@ -198,10 +203,10 @@ impl NotRolledBack for diesel::result::Error {
 /// Runs read-only `f` on one snapshot: otherwise another runner could commit
 /// a migration between two of its queries (Diesel's record read before,
 /// our history after), and the state would look edited by hand.
-pub(crate) fn snapshot<T>(
-    conn: &mut AnyConnection,
-    f: impl FnOnce(&mut AnyConnection) -> Result<T>,
-) -> Result<T> {
+pub(crate) fn snapshot<C, T>(conn: &mut C, f: impl FnOnce(&mut C) -> Result<T>) -> Result<T>
+where
+    C: std::ops::DerefMut<Target = AnyConnection>,
+{
     engine::of(conn)
         .begin_snapshot()
         .map_err(|e| Error::from_db("starting to read the migration state", &e))?;

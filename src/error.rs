@@ -301,6 +301,15 @@ pub enum Error {
     Output(#[from] std::io::Error),
 }
 
+/// Only a transaction's own BEGIN or COMMIT reaches this (see
+/// `connection::within_transaction`); every query names what it was doing
+/// with [`Error::from_db`].
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Self {
+        Error::from_db("ending a transaction", &e)
+    }
+}
+
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {

@@ -458,7 +458,7 @@ fn tables_present(conn: &mut AnyConnection, names: &[&str]) -> Result<BTreeSet<S
 /// lock, so no other runner of ours races it. One batch: on PostgreSQL one
 /// implicit transaction (all or nothing, and one commit where three cost
 /// a WAL flush each on a first run).
-pub fn ensure_tables(conn: &mut Conn, state: &DbState) -> Result<()> {
+pub fn ensure_tables(conn: &mut AnyConnection, state: &DbState) -> Result<()> {
     let backend = engine::backend(conn);
     let mut ddl: Vec<String> = Vec::new();
     match &state.tables.actions {

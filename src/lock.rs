@@ -1,10 +1,19 @@
-//! One runner at a time. PostgreSQL: a session-level advisory lock, taken by
-//! polling `pg_try_advisory_lock` with backoff — a blocking
-//! `pg_advisory_lock` would deadlock against CREATE INDEX CONCURRENTLY run by
-//! the lock holder. SQLite has no session lock: an OS file lock on
-//! `<database>.lock` beside the file plays that part (released by the
-//! kernel when the process ends, however it ends), and each migration's
-//! transaction still begins IMMEDIATE and re-checks Diesel's record, for
+//! One runner at a time. PostgreSQL: transaction-level advisory locks
+//! (ours and the Node.js runner's key), taken by every transaction that
+//! writes — each migration with its records, the tracking tables' creation,
+//! a skip's record — which then asks again whether another runner did the
+//! step meanwhile. A transaction-level lock ends with its transaction, so
+//! no lock can outlive its runner on a connection a pooler (PgBouncer in
+//! transaction mode) hands to someone else, and a runner that dies is
+//! rolled back and releases it. It is polled with `pg_try_advisory_xact_lock`,
+//! each try its own short transaction (a waiter holds no pooled server
+//! connection between tries; a blocking `pg_advisory_xact_lock` would also
+//! deadlock against CREATE INDEX CONCURRENTLY run by the holder). A
+//! migration that runs outside a transaction holds the locks on a second
+//! connection for its duration ([`Guard`]). SQLite has no session lock: an
+//! OS file lock on `<database>.lock` beside the file plays that part for a
+//! whole command (released by the kernel when the process ends, however it
+//! ends), and each transaction still begins IMMEDIATE and asks again, for
 //! writers that are not us (`diesel migration run`). Both mechanisms live
 //! here, one per backend.
 
@@ -13,21 +22,22 @@ use std::path::{Path, PathBuf};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+use diesel::connection::{SimpleConnection, TransactionManager};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Nullable};
+use diesel::sql_types::{BigInt, Bool};
 
-use crate::config::{ByBackend, Target};
-use crate::connection::Conn;
-use crate::engine::{self, AnyConnection, TextValue};
+use crate::config::{ByBackend, Settings, Target};
+use crate::connection::{self, Conn, NotRolledBack};
+use crate::engine::{self, AnyConnection};
 use crate::error::{Error, Result};
 use crate::node_history;
 
 /// How runners on a backend keep out of each other's way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mechanism {
-    /// PostgreSQL's advisory locks, held by the session.
+    /// PostgreSQL's advisory locks, held by each writing transaction.
     Advisory,
-    /// An OS lock on a file beside the SQLite database.
+    /// An OS lock on a file beside the SQLite database, held by a command.
     File,
 }
 
@@ -40,13 +50,6 @@ fn mechanism(conn: &mut AnyConnection) -> Mechanism {
     *MECHANISM.get(engine::backend(conn))
 }
 
-/// One runner's lock, held until released: the session's advisory locks,
-/// or the open lock file (none for an in-memory database, or for a read
-/// when no runner has created the file).
-struct Held {
-    _file: Option<File>,
-}
-
 /// The advisory lock key: "bxmigrat" in ASCII. Advisory locks are per
 /// database, so runners on different databases never wait for each other.
 pub const LOCK_KEY: i64 = 0x6278_6d69_6772_6174;
@@ -55,19 +58,28 @@ pub const LOCK_KEY: i64 = 0x6278_6d69_6772_6174;
 const ANNOUNCE_AFTER: Duration = Duration::from_secs(3);
 const MAX_POLL: Duration = Duration::from_secs(1);
 
-/// Runs `f` holding the migration lock, waiting at most `wait` for it, and
-/// releases the lock whatever `f` returns. (A crash or signal ends the
-/// session, or the process, which releases it too.)
+/// Runs a command that writes: on SQLite holding the lock file for all of
+/// it (waiting at most `wait`), released whatever `f` returns. On
+/// PostgreSQL each of its writing [`transaction`]s takes the lock instead.
 pub(crate) fn with_lock<T>(
     conn: &mut Conn,
     target: &Target,
     wait: Duration,
     f: impl FnOnce(&mut Conn) -> Result<T>,
 ) -> Result<T> {
-    locked(conn, target, wait, true, f)
+    match mechanism(conn) {
+        Mechanism::Advisory => f(conn),
+        Mechanism::File => {
+            // Closing the lock file releases its lock.
+            let _held = file_lock(target, wait, true)?;
+            f(conn)
+        }
+    }
 }
 
-/// [`with_lock`] for a command that only reads (`verify`): on SQLite it
+/// Runs a command that only reads (`verify`) on a consistent state: on
+/// PostgreSQL one snapshot (each migration commits its objects and its
+/// records together, so history and schema agree on it); on SQLite it
 /// waits for a runner's lock file but never creates one, so reading leaves
 /// no file behind. Without the file no runner of ours has run on this
 /// database yet; one starting during the read could make the history and
@@ -79,34 +91,98 @@ pub(crate) fn with_read_lock<T>(
     wait: Duration,
     f: impl FnOnce(&mut Conn) -> Result<T>,
 ) -> Result<T> {
-    locked(conn, target, wait, false, f)
+    match mechanism(conn) {
+        Mechanism::Advisory => connection::snapshot(conn, f),
+        Mechanism::File => {
+            let _held = file_lock(target, wait, false)?;
+            f(conn)
+        }
+    }
 }
 
-fn locked<T>(
-    conn: &mut Conn,
-    target: &Target,
+/// Runs `f` in a transaction that writes, holding the lock (PostgreSQL:
+/// both advisory keys, waiting at most `wait`; SQLite: BEGIN IMMEDIATE
+/// under the command's file lock). Committed when `f` succeeds.
+pub(crate) fn transaction<T, E>(
+    conn: &mut AnyConnection,
     wait: Duration,
-    create: bool,
-    f: impl FnOnce(&mut Conn) -> Result<T>,
-) -> Result<T> {
-    let held = match mechanism(conn) {
-        Mechanism::Advisory => take_advisory(conn, wait).map(|()| Held { _file: None })?,
-        Mechanism::File => Held {
-            _file: file_lock(target, wait, create)?,
-        },
-    };
-    let result = f(conn);
-    // Closing the lock file releases its lock.
-    let released = match mechanism(conn) {
-        Mechanism::Advisory => release_advisory(conn),
-        Mechanism::File => {
-            drop(held);
-            Ok(())
+    f: impl FnOnce(&mut AnyConnection) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E>
+where
+    E: From<diesel::result::Error> + From<Error> + NotRolledBack,
+{
+    match mechanism(conn) {
+        Mechanism::Advisory => begin_locked(conn, wait)?,
+        Mechanism::File => engine::of(conn).begin_write()?,
+    }
+    connection::within_transaction(conn, f)
+}
+
+/// A migration outside a transaction runs statement by statement, each its
+/// own transaction: the lock is held meanwhile by an open transaction on a
+/// second connection, which ends (and releases it) when this is dropped or
+/// its process dies. It holds no snapshot, so `CREATE INDEX CONCURRENTLY`
+/// does not wait for it. Through a transaction-mode pooler it keeps one
+/// server connection for that time. None on SQLite (the command's file lock
+/// covers it).
+pub(crate) struct Guard {
+    conn: Conn,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.conn.batch_execute("ROLLBACK");
+    }
+}
+
+pub(crate) fn guard(
+    conn: &mut AnyConnection,
+    target: &Target,
+    settings: &Settings,
+) -> Result<Option<Guard>> {
+    if mechanism(conn) == Mechanism::File {
+        return Ok(None);
+    }
+    let mut holder = connection::connect(target, settings)?;
+    begin_locked(&mut holder, settings.lock_wait)?;
+    Ok(Some(Guard { conn: holder }))
+}
+
+/// BEGIN and both advisory keys (ours, then the Node.js runner's, so two
+/// runners never each hold one), polling with backoff until `wait` has
+/// passed: each failed try is rolled back, so a waiter holds nothing.
+fn begin_locked(pg: &mut AnyConnection, wait: Duration) -> Result<()> {
+    let started = Instant::now();
+    let mut delay = Duration::from_millis(50);
+    let mut announced = false;
+    loop {
+        engine::of(pg)
+            .begin_write()
+            .map_err(|e| Error::from_db("starting a transaction", &e))?;
+        let taken = try_both(pg);
+        if let Ok(None) = taken {
+            log::debug!("migration lock taken after {:?}", started.elapsed());
+            return Ok(());
         }
-    };
-    let value = result?;
-    released?;
-    Ok(value)
+        let ended = AnyConnection::rollback_transaction(pg);
+        let busy = taken?.expect("an untaken key");
+        ended.map_err(|e| Error::from_db("ending a try for the migration lock", &e))?;
+        let left = wait.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            return Err(Error::LockTimeout {
+                holder: format!("{}; waited {}s", holder(pg, busy)?, wait.as_secs()),
+            });
+        }
+        if !announced && started.elapsed() >= ANNOUNCE_AFTER {
+            log::warn!(
+                "waiting for the migration lock, held by {}",
+                holder(pg, busy)?
+            );
+            announced = true;
+        }
+        sleep(delay.min(left));
+        delay = (delay * 2).min(MAX_POLL);
+    }
 }
 
 /// Whether another runner holds the lock now (for `status`, which takes
@@ -116,35 +192,6 @@ pub(crate) fn held_elsewhere(conn: &mut AnyConnection, target: &Target) -> Resul
         Mechanism::Advisory => advisory_held_elsewhere(conn),
         Mechanism::File => Ok(file_held_elsewhere(target)),
     }
-}
-
-/// Whether writers that take no lock of ours can change the history while
-/// we hold it (`diesel migration run` on a SQLite file), so each step asks
-/// again, inside its own transaction, whether it was done meanwhile.
-pub(crate) fn writers_bypass(conn: &mut AnyConnection) -> bool {
-    mechanism(conn) == Mechanism::File
-}
-
-/// Takes both advisory locks (ours, then the Node.js runner's), polling for
-/// each until `wait` has passed.
-fn take_advisory(pg: &mut AnyConnection, wait: Duration) -> Result<()> {
-    let deadline = Instant::now() + wait;
-    let (ours, node) = try_both(pg)?;
-    if !ours {
-        acquire(pg, LOCK_KEY, deadline, wait)?;
-    }
-    // The Node.js runner's key too, so the two runners never migrate at once
-    // during a switch (it refuses to start while we hold it; we wait for it).
-    if !node && let Err(e) = acquire(pg, node_history::LOCK_KEY, deadline, wait) {
-        let _ = call_lock_function(
-            pg,
-            "pg_advisory_unlock",
-            LOCK_KEY,
-            "releasing the migration lock",
-        );
-        return Err(e);
-    }
-    Ok(())
 }
 
 /// The SQLite runners' file lock for `target`, held until dropped; none for
@@ -160,62 +207,38 @@ fn file_lock(target: &Target, wait: Duration, create: bool) -> Result<Option<Fil
     acquire_file(&path, wait).map(Some)
 }
 
-/// Usually both locks are free: one round trip tries ours, then the Node
-/// runner's only once ours is held (the order the polls keep, so two
-/// runners never each hold one). Says which of the two are now held.
-fn try_both(pg: &mut AnyConnection) -> Result<(bool, bool)> {
-    #[derive(QueryableByName)]
-    struct Taken {
-        #[diesel(sql_type = Nullable<Bool>)]
-        node: Option<bool>,
+/// One round trip tries ours, then the Node runner's only once ours is
+/// held. None when both are now held, else the key that was not (the
+/// transaction is then aborted). A simple-protocol batch: with a bound
+/// statement the idle transaction kept a catalog snapshot, and with it an
+/// xmin that `CREATE INDEX CONCURRENTLY` waits for, so a [`Guard`] blocked
+/// the very migration it guards.
+fn try_both(pg: &mut AnyConnection) -> Result<Option<i64>> {
+    let sql = format!(
+        "DO $$ BEGIN \
+         IF NOT pg_try_advisory_xact_lock({ours}) THEN RAISE EXCEPTION '{BUSY}{ours}'; END IF; \
+         IF NOT pg_try_advisory_xact_lock({node}) THEN RAISE EXCEPTION '{BUSY}{node}'; END IF; \
+         END $$",
+        ours = LOCK_KEY,
+        node = node_history::LOCK_KEY,
+    );
+    match pg.batch_execute(&sql) {
+        Ok(()) => Ok(None),
+        Err(e) => {
+            let message = crate::error::db_message(&e);
+            match message
+                .split_once(BUSY)
+                .and_then(|(_, key)| key.trim().parse().ok())
+            {
+                Some(key) => Ok(Some(key)),
+                None => Err(Error::from_db("taking the migration lock", &e)),
+            }
+        }
     }
-    // CASE evaluates its THEN only when the condition held.
-    let taken = diesel::sql_query(
-        "SELECT CASE WHEN pg_try_advisory_lock($1) THEN pg_try_advisory_lock($2) END AS node",
-    )
-    .bind::<BigInt, _>(LOCK_KEY)
-    .bind::<BigInt, _>(node_history::LOCK_KEY)
-    .get_result::<Taken>(pg)
-    .map_err(|e| Error::from_db("taking the migration lock", &e))?;
-    Ok((taken.node.is_some(), taken.node == Some(true)))
 }
 
-/// Releases both locks in one round trip (`+` evaluates both calls, where
-/// `AND` could stop after the first).
-fn release_advisory(pg: &mut AnyConnection) -> Result<()> {
-    diesel::sql_query("SELECT pg_advisory_unlock($1)::int + pg_advisory_unlock($2)::int = 2 AS ok")
-        .bind::<BigInt, _>(node_history::LOCK_KEY)
-        .bind::<BigInt, _>(LOCK_KEY)
-        .get_result::<Answer>(pg)
-        .map(drop)
-        .map_err(|e| Error::from_db("releasing the migration lock", &e))
-}
-
-/// Polls for the advisory lock `key` until `deadline`.
-fn acquire(pg: &mut AnyConnection, key: i64, deadline: Instant, wait: Duration) -> Result<()> {
-    let started = Instant::now();
-    let mut delay = Duration::from_millis(50);
-    let mut announced = false;
-    while !call_lock_function(pg, "pg_try_advisory_lock", key, "taking the migration lock")? {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(Error::LockTimeout {
-                holder: format!("{}; waited {}s", holder(pg, key)?, wait.as_secs()),
-            });
-        }
-        if !announced && started.elapsed() >= ANNOUNCE_AFTER {
-            log::warn!(
-                "waiting for the migration lock, held by {}",
-                holder(pg, key)?
-            );
-            announced = true;
-        }
-        sleep(delay.min(left));
-        delay = (delay * 2).min(MAX_POLL);
-    }
-    log::debug!("migration lock {key} taken after {:?}", started.elapsed());
-    Ok(())
-}
+/// How [`try_both`] says which key another session holds.
+const BUSY: &str = "migration lock busy: ";
 
 /// The SQLite runners' lock file for `database`.
 fn lock_file(database: &Path) -> PathBuf {
@@ -299,39 +322,47 @@ struct Answer {
     ok: bool,
 }
 
-fn call_lock_function(
-    pg: &mut AnyConnection,
-    function: &str,
-    key: i64,
-    doing: &str,
-) -> Result<bool> {
-    diesel::sql_query(format!("SELECT {function}($1) AS ok"))
-        .bind::<BigInt, _>(key)
-        .get_result::<Answer>(pg)
-        .map(|a| a.ok)
-        .map_err(|e| Error::from_db(doing, &e))
-}
-
-/// Who holds the lock `key`: pid, application and since when.
+/// Who holds the lock `key`: pid, application, client address, what it
+/// is doing and since when. A holder with no transaction open holds it at
+/// session level (an older binary, the Node.js runner, or a stranded lock
+/// on a pooler's server connection whose runner is gone): what to do then.
 fn holder(pg: &mut AnyConnection, key: i64) -> Result<String> {
+    #[derive(QueryableByName)]
+    struct Holder {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+        #[diesel(sql_type = Bool)]
+        idle: bool,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
     let who = diesel::sql_query(
-        "SELECT format('pid %s, application %L, connected since %s, last query at %s', \
+        "SELECT format('pid %s, application %L, client %s, %s since %s', \
          l.pid, coalesce(a.application_name, ''), \
-         to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'), \
-         to_char(a.query_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"')) AS value \
+         coalesce(host(a.client_addr), 'on the local socket'), coalesce(a.state, 'unknown'), \
+         to_char(coalesce(a.state_change, a.backend_start) AT TIME ZONE 'UTC', \
+           'YYYY-MM-DD HH24:MI:SS \"UTC\"')) AS value, \
+         coalesce(a.state = 'idle', false) AS idle, l.pid \
          FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid \
          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
            AND l.classid::bigint = ($1 >> 32) AND l.objid::bigint = ($1 & 4294967295) \
            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
     )
     .bind::<BigInt, _>(key)
-    .load::<TextValue>(pg)
+    .load::<Holder>(pg)
     .map_err(|e| Error::from_db("finding the lock holder", &e))?;
-    let who = who
-        .into_iter()
-        .next()
-        .map(|h| h.value)
-        .unwrap_or_else(|| "a session that has just released it".to_string());
+    let who = match who.into_iter().next() {
+        None => "a session that has just released it".to_string(),
+        Some(h) if h.idle => format!(
+            "{}: a session-level lock on a connection with no transaction open. If that \
+             client is a connection pooler (PgBouncer), the runner that took it may be gone \
+             and the pooler keeps it: run RECONNECT (or KILL) for this database in the \
+             pooler's console, or SELECT pg_terminate_backend({}); this binary's own locks \
+             end with their transactions",
+            h.value, h.pid
+        ),
+        Some(h) => h.value,
+    };
     Ok(if key == node_history::LOCK_KEY {
         format!("the Node.js runner's lock {key}: {who}")
     } else {

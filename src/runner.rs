@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 
 use crate::catalog::Entry;
-use crate::config::Settings;
+use crate::config::{Settings, Target};
 use crate::connection;
 use crate::drift;
 use crate::engine::{self, AnyConnection};
@@ -27,6 +27,9 @@ use crate::sqltext;
 
 /// What every history row of one run shares, and how to retry.
 pub struct RunContext<'a> {
+    /// The database, for the second connection that holds the lock while a
+    /// migration runs outside a transaction.
+    pub target: &'a Target,
     /// The database user (our log).
     pub executed_by: &'a str,
     /// The operating-system user (the Node runner's `executed_by`).
@@ -55,7 +58,7 @@ enum Failure {
     /// A migration outside a transaction ran to the end but left invalid
     /// indexes it names (what [`leftovers`] says).
     LeftInvalid(String),
-    /// Another SQLite runner did this step while this one waited for the write lock.
+    /// Another runner did this step while this one waited for the lock.
     DoneMeanwhile,
     /// It ran, but its objects differ from what it defines (each difference).
     ObjectsDiffer(Vec<String>),
@@ -81,6 +84,12 @@ impl connection::NotRolledBack for Failure {
 impl From<diesel::result::Error> for Failure {
     fn from(e: diesel::result::Error) -> Self {
         Failure::Database(e)
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Other(e)
     }
 }
 
@@ -155,14 +164,16 @@ pub fn execute(
                         checksum: None,
                         ..record_for(entry, Action::Skip, context)
                     };
-                    history::write(
-                        conn,
-                        context.node_columns,
-                        &rec,
-                        DieselChange::Keep,
-                        NodeChange::Keep,
-                    )
-                    .map_err(|e| Error::from_db("recording a skipped migration", &e))?;
+                    lock::transaction(conn, context.settings.lock_wait, |c| {
+                        history::write(
+                            c,
+                            context.node_columns,
+                            &rec,
+                            DieselChange::Keep,
+                            NodeChange::Keep,
+                        )
+                        .map_err(|e| Error::from_db("recording a skipped migration", &e))
+                    })?;
                 }
                 summary.skipped += 1;
                 report(reporter, Event::Skipped { entry });
@@ -226,7 +237,9 @@ fn execute_at_once<'c>(
     // How far the transaction got, for the error if it fails.
     let mut current = At::Begin;
     let result = with_retries(conn, context, "the single transaction", true, |conn| {
-        connection::transaction(conn, |c| run_all(c, plan, context, reporter, &mut current))
+        lock::transaction(conn, context.settings.lock_wait, |c| {
+            run_all(c, plan, context, reporter, &mut current)
+        })
     });
     match result {
         Ok((events, mut summary)) => {
@@ -373,7 +386,9 @@ fn run_with_retries(
     let in_transaction = step.in_transaction(entry);
     with_retries(conn, context, &what, in_transaction, |conn| {
         if in_transaction {
-            connection::transaction(conn, |c| run_step(c, entry, step, context))
+            lock::transaction(conn, context.settings.lock_wait, |c| {
+                run_step(c, entry, step, context)
+            })
         } else {
             run_outside_transaction(conn, entry, step, context)
         }
@@ -451,7 +466,13 @@ fn apply<'a>(
         _ => &entry.up_sql,
     };
     let reset = engine::of(c).reset_sql(context.settings);
-    run_sql(c, sql, !step.in_transaction(entry), &reset)?;
+    let limits = engine::of(c).statement_limits(context.settings);
+    run_sql(
+        c,
+        sql,
+        (!step.in_transaction(entry)).then_some(&limits),
+        &reset,
+    )?;
     if !step.in_transaction(entry) {
         let left = leftovers(c, entry);
         if !left.is_empty() {
@@ -494,28 +515,35 @@ fn apply<'a>(
 /// Runs a migration file as Diesel's SQL migrations do (one batch), minus
 /// a byte-order mark PostgreSQL would choke on; a file with nothing but
 /// comments is a no-op rather than PostgreSQL's "empty query" error. A
-/// migration outside a transaction runs `one_by_one`: PostgreSQL runs a
-/// batch of several statements as one implicit transaction, where
-/// `CREATE INDEX CONCURRENTLY` is refused. `reset` follows it (see
-/// `engine::Engine::reset_sql`), in the same round trip where it can.
+/// migration outside a transaction runs `one_by_one`, each statement with
+/// these limits before it in its batch (one implicit transaction) unless it
+/// must stand alone: PostgreSQL runs a batch of several statements as one
+/// implicit transaction, where `CREATE INDEX CONCURRENTLY` is refused.
+/// `reset` follows it (see `engine::Engine::reset_sql`), in the same round
+/// trip where it can.
 fn run_sql(
     c: &mut AnyConnection,
     sql: &str,
-    one_by_one: bool,
+    one_by_one: Option<&String>,
     reset: &str,
 ) -> std::result::Result<(), Failure> {
     let statements = sqltext::split(sql);
     if statements.is_empty() {
         return Ok(());
     }
-    if !one_by_one {
+    let Some(limits) = one_by_one else {
         // A new line first: the file may end in a `--` comment.
         return c
             .batch_execute(&format!("{}\n;\n{reset}", sqltext::without_bom(sql)))
             .map_err(|e| Failure::Migration(db_message(&e)));
-    }
+    };
     for (line, statement) in statements {
-        if let Err(e) = c.batch_execute(statement) {
+        let batch = if limits.is_empty() || sqltext::stands_alone(statement) {
+            statement.to_string()
+        } else {
+            format!("{limits};\n{statement}")
+        };
+        if let Err(e) = c.batch_execute(&batch) {
             // Its failure is recorded next, with the run's settings and
             // outside any transaction the migration itself may have opened.
             let _ = c.batch_execute("ROLLBACK");
@@ -530,12 +558,8 @@ fn run_sql(
 }
 
 /// Whether another runner already did this step while this one waited for
-/// the write lock (only where the lock leaves room for a race: see
-/// [`lock::writers_bypass`]).
+/// the lock (each step takes it for itself: see [`lock`]).
 fn done_meanwhile(c: &mut AnyConnection, entry: &Entry, step: Step) -> Result<bool, Failure> {
-    if !lock::writers_bypass(c) {
-        return Ok(false);
-    }
     let recorded = history::is_recorded(c, &entry.version)?;
     let wanted = matches!(
         step,
@@ -553,6 +577,8 @@ fn run_outside_transaction(
     step: Step,
     context: &RunContext<'_>,
 ) -> std::result::Result<Duration, Failure> {
+    // Held until the outcome is recorded: its writes below take no lock.
+    let _guard = lock::guard(conn, context.target, context.settings)?;
     if done_meanwhile(conn, entry, step)? {
         return Err(Failure::DoneMeanwhile);
     }
@@ -626,6 +652,12 @@ fn failure_to_error(
     failure: &Failure,
     earlier: Earlier<'_>,
 ) -> Error {
+    // Waiting for another runner is not this migration's failure.
+    if let Failure::Other(Error::LockTimeout { holder }) = failure {
+        return Error::LockTimeout {
+            holder: holder.clone(),
+        };
+    }
     if failure.lost() {
         let before = match earlier {
             Earlier::Kept([]) => String::new(),

@@ -310,6 +310,20 @@ pub fn cluster_wide(sql: &str) -> Vec<Statement> {
         .collect()
 }
 
+/// Whether a statement must be sent alone, outside any transaction block
+/// (`CREATE INDEX CONCURRENTLY`, `VACUUM`, transaction control, what the
+/// whole server shares): nothing may be sent in the same batch with it.
+pub fn stands_alone(statement: &str) -> bool {
+    let first = statements(statement)
+        .first()
+        .map(|s| s.keyword.clone())
+        .unwrap_or_default();
+    matches!(first.as_str(), "VACUUM" | "REINDEX" | "CHECKPOINT")
+        || !transaction_control(statement).is_empty()
+        || !cluster_wide(statement).is_empty()
+        || without_concurrently(statement) != without_bom(statement)
+}
+
 /// The SQL with every `CONCURRENTLY` keyword removed, for replaying a
 /// migration that runs outside a transaction inside one (where PostgreSQL
 /// refuses it): the objects it creates are the same.

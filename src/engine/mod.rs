@@ -74,6 +74,10 @@ pub(crate) trait Engine {
     /// its SQL, in its transaction, so the tool's own records are written
     /// with the run's settings.
     fn reset_sql(&self, settings: &Settings) -> String;
+    /// What limits a statement's waits when a migration outside a
+    /// transaction sends it in a batch of its own (empty where the backend
+    /// has no such limits).
+    fn statement_limits(&self, settings: &Settings) -> String;
     /// Starts a transaction that will write: SQLite takes the write lock up
     /// front (waiting up to the busy timeout) instead of failing when a
     /// concurrent writer upgrades first.

@@ -3,8 +3,9 @@
 //! `pg_catalog`.
 
 use std::collections::BTreeMap;
+use std::sync::RwLock;
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::{AnsiTransactionManager, CacheSize, SimpleConnection, TransactionManager};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text};
@@ -16,25 +17,49 @@ use crate::error::{Error, Result};
 use crate::objects::{Column, Index, Objects, Table};
 use crate::records::Param;
 
-/// See `prepare`; `reset_sql` sets the same value where the server has it.
-const CHECK_CLIENT: &str = "SET client_connection_check_interval = 1000";
+/// The session's own settings. Only those a transaction-mode pooler
+/// (PgBouncer) tracks and sets again on whichever server connection it
+/// hands out: Diesel's (UTC, UTF-8: `reset_sql`'s RESET ALL would
+/// otherwise undo them, and with them the times the history reads back)
+/// and the application name. What limits waits is set per transaction
+/// ([`in_transaction`]): a session `SET lock_timeout` through such a
+/// pooler would stay on a server connection the application gets next.
+const SESSION: &str = "SET TIME ZONE 'UTC'; SET CLIENT_ENCODING TO 'UTF8'; \
+     SET application_name = 'buildxpert-migrate'";
 
-/// The run's session settings. Diesel's own (UTC, UTF-8) are among them:
-/// `reset_sql`'s RESET ALL would otherwise undo them, and with them the
-/// times the history reads back.
-fn setup(settings: &Settings) -> String {
-    let mut setup = format!(
-        "SET TIME ZONE 'UTC'; SET CLIENT_ENCODING TO 'UTF8'; \
-         SET application_name = 'buildxpert-migrate'; SET lock_timeout = {}",
+/// Diesel's connection carries no data of ours, and one process runs with
+/// one set of settings: what `prepare` was given, for every transaction.
+static IN_TRANSACTION: RwLock<String> = RwLock::new(String::new());
+
+/// The run's limits for the rest of the current transaction (or the one
+/// implicit transaction of a batch): `lock_timeout`, `statement_timeout`,
+/// and, on PostgreSQL 14+, noticing a vanished client (kill -9, Ctrl-C)
+/// within a second even during a long statement, so its transaction rolls
+/// back and its lock is freed at once.
+fn limits(settings: &Settings) -> String {
+    let mut sql = format!(
+        "SELECT set_config('lock_timeout', '{}', true)",
         settings.lock_timeout.as_millis()
     );
     if let Some(timeout) = settings.statement_timeout {
-        setup.push_str(&format!(
-            "; SET statement_timeout = {}",
+        sql.push_str(&format!(
+            ", set_config('statement_timeout', '{}', true)",
             timeout.as_millis()
         ));
     }
-    setup
+    sql.push_str(
+        ", (SELECT set_config('client_connection_check_interval', '1000', true) \
+         WHERE current_setting('server_version_num')::int >= 140000)",
+    );
+    sql
+}
+
+/// The limits to set at the start of each transaction (see [`limits`]).
+fn in_transaction() -> String {
+    IN_TRANSACTION
+        .read()
+        .map(|sql| sql.clone())
+        .unwrap_or_default()
 }
 
 static DIALECT: Dialect = Dialect {
@@ -49,27 +74,30 @@ impl Engine for PgConnection {
     }
 
     fn prepare(&mut self, _target: &Target, settings: &Settings) -> Result<()> {
-        self.batch_execute(&setup(settings))
-            .map_err(|e| Error::from_db("preparing the session", &e))?;
-        // PostgreSQL 14+: notice a vanished client (kill -9, Ctrl-C) within a
-        // second even during a long statement, so its transaction rolls back and
-        // the lock is freed at once. Older servers lack the setting: no harm.
-        let _ = self.batch_execute(CHECK_CLIENT);
-        Ok(())
+        // Unnamed statements only: a named one prepared on a pooled server
+        // connection is missing on the next, or collides with another
+        // client's of the same name.
+        self.set_prepared_statement_cache_size(CacheSize::Disabled);
+        if let Ok(mut sql) = IN_TRANSACTION.write() {
+            *sql = limits(settings);
+        }
+        self.batch_execute(SESSION)
+            .map_err(|e| Error::from_db("preparing the session", &e))
     }
 
     /// `RESET ALL` goes back to the values the session started with (the
-    /// role's, the database's, the URL's `options`), then the run's own.
+    /// role's, the database's, the URL's `options`), then the run's own;
+    /// its limits too, for the rest of the transaction the migration ran in.
     fn reset_sql(&self, settings: &Settings) -> String {
-        format!(
-            "RESET ALL; RESET ROLE; {}; SELECT set_config('client_connection_check_interval', \
-             '1000', false) WHERE current_setting('server_version_num')::int >= 140000",
-            setup(settings)
-        )
+        format!("RESET ALL; RESET ROLE; {SESSION}; {}", limits(settings))
+    }
+
+    fn statement_limits(&self, settings: &Settings) -> String {
+        limits(settings)
     }
 
     fn begin_write(&mut self) -> QueryResult<()> {
-        AnsiTransactionManager::begin_transaction(self)
+        AnsiTransactionManager::begin_transaction_sql(self, &format!("BEGIN; {}", in_transaction()))
     }
 
     /// Inside a transaction, a savepoint of it (which sees its changes).
@@ -82,7 +110,10 @@ impl Engine for PgConnection {
         }
         AnsiTransactionManager::begin_transaction_sql(
             self,
-            "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+            &format!(
+                "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; {}",
+                in_transaction()
+            ),
         )
     }
 

@@ -61,6 +61,11 @@ impl Engine for SqliteConnection {
         setup(settings)
     }
 
+    /// The busy timeout is the connection's, set once.
+    fn statement_limits(&self, _settings: &Settings) -> String {
+        String::new()
+    }
+
     /// Tried first without waiting: when another process is writing (the
     /// application, another tool), a line says what the run waits for, then
     /// it waits up to the busy timeout (`--lock-wait`).

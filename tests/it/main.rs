@@ -18,6 +18,7 @@ mod limits;
 mod node_runner;
 mod node_schema;
 mod output;
+mod pooler;
 mod postgres_run;
 mod replay;
 mod revert;

@@ -113,10 +113,14 @@ fn sigterm_while_waiting_for_the_lock_exits_143_when_stderr_cannot_be_written() 
         .stderr(dev_full())
         .spawn()
         .unwrap();
+    // Between two tries the waiting session's last statement is the
+    // ROLLBACK of the failed one; the state is read (and rolled back) first.
     wait_for_session(
         &db,
-        "application_name = 'buildxpert-migrate' AND query LIKE '%pg_try_advisory_lock%'",
+        "application_name = 'buildxpert-migrate' AND \
+         (query LIKE '%pg_try_advisory_xact_lock%' OR query = 'ROLLBACK')",
     );
+    std::thread::sleep(std::time::Duration::from_millis(500));
     send("-TERM", child.id());
     // Swallowed, it would end with the lock wait (7) after 30 s.
     finish_within_a_minute(child).assert_code(143);

@@ -602,3 +602,88 @@ impl Drop for Standby {
         let _ = admin().batch_execute(&format!("SELECT pg_drop_replication_slot('{}')", self.slot));
     }
 }
+
+/// A PgBouncer (Debian's package) in front of the test server, on a free
+/// port of its own, in `mode` ("transaction" or "session") with a pool of
+/// `pool_size` server connections per database; stopped when dropped.
+/// Runs as `postgres` (it refuses root), trusting every user it lists.
+pub struct Pooler {
+    child: Child,
+    dir: tempfile::TempDir,
+    pub port: u16,
+}
+
+impl Pooler {
+    pub fn start(mode: &str, pool_size: u32) -> Pooler {
+        let program = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .expect("PgBouncer is missing: apt-get install -y pgbouncer (scripts/test does)");
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let server = url::Url::parse(&server_url()).unwrap();
+        std::fs::write(
+            dir.path().join("users.txt"),
+            "\"postgres\" \"\"\n\"root\" \"\"\n",
+        )
+        .unwrap();
+        let config = dir.path().join("pgbouncer.ini");
+        std::fs::write(
+            &config,
+            format!(
+                "[databases]\n* = host={} port={}\n\n[pgbouncer]\nlisten_addr = 127.0.0.1\n\
+                 listen_port = {port}\nunix_socket_dir =\nauth_type = trust\n\
+                 auth_file = {}\npool_mode = {mode}\ndefault_pool_size = {pool_size}\n\
+                 max_client_conn = 200\nadmin_users = postgres\n\
+                 ignore_startup_parameters = extra_float_digits\nquery_wait_timeout = 60\n\
+                 logfile = {}\n",
+                server.host_str().unwrap(),
+                server.port().unwrap_or(5432),
+                dir.path().join("users.txt").display(),
+                dir.path().join("pgbouncer.log").display(),
+            ),
+        )
+        .unwrap();
+        let mut permissions = std::fs::metadata(dir.path()).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o777);
+        std::fs::set_permissions(dir.path(), permissions).unwrap();
+        let child = Command::new(program)
+            .args(["-u", "postgres"])
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("PgBouncer starts");
+        let pooler = Pooler { child, dir, port };
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "PgBouncer did not listen on {port}: {}",
+                pooler.log()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        pooler
+    }
+
+    /// `database` through the pooler, as `postgres`.
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("pgbouncer.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Pooler {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
