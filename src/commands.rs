@@ -2,7 +2,7 @@
 //! (under the migration lock) plan and run, revert, repair, or report status.
 //! Only connects the modules below; `lib.rs` picks the subcommand.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::{BufRead, IsTerminal, Write, stderr, stdin, stdout};
 use std::path::Path;
 use std::time::Duration;
@@ -240,8 +240,22 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, force: bool) -> Result<()> {
         note(&backup::recommendation(&ctx.target));
     }
     lock::with_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
-        let state = history::read_state(conn, &ctx.catalog)?;
-        let plan = plan_for(&state)?;
+        // What the database is, and whether its schema is known to be what
+        // its applied migrations define (so what this run leaves can be
+        // recorded: see `drift::as_recorded`), with no other runner mid-step.
+        let (state, plan, known) = lock::command_transaction(conn, ctx.settings.lock_wait, |c| {
+            let state = history::read_state(c, &ctx.catalog)?;
+            let plan = plan_for(&state)?;
+            let known = !args.verify
+                && plan.only_applies()
+                && plan.changes_schema()
+                && drift::as_recorded(c, &plan::applied_entries(&ctx.catalog, &state))
+                    .unwrap_or_else(|e| {
+                        log::debug!("not recording the expected schema: {e}");
+                        false
+                    });
+            Ok((state, plan, known))
+        })?;
         drift::check_adoption(conn, &ctx.scratch(), &ctx.catalog, &state, &plan.adopted())?;
         let applied = plan::applied_entries(&ctx.catalog, &state);
         // `--verify` refuses drift. `force` ends by saying what it restored,
@@ -259,18 +273,8 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, force: bool) -> Result<()> {
         } else {
             Vec::new()
         };
-        // A schema that is what its applied migrations define, and only
-        // gains migrations, ends as what the larger set defines: written
-        // down, `verify` needs no replay.
-        let recordable = plan.only_applies()
-            && if args.verify {
-                before.is_empty()
-            } else {
-                drift::as_recorded(conn, &applied).unwrap_or_else(|e| {
-                    log::debug!("not recording the expected schema: {e}");
-                    false
-                })
-            };
+        // `run --verify` has just compared it.
+        let known = known || (args.verify && before.is_empty() && plan.only_applies());
         // Where IF NOT EXISTS may have kept objects of another shape, each
         // migration's objects are checked after it ran, before it is recorded:
         // against the end of the sequence for a re-run, or where a newer
@@ -293,7 +297,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, force: bool) -> Result<()> {
             &checked,
             &at_the_end,
         )?;
-        apply_plan(
+        let summary = apply_plan(
             conn,
             ctx,
             &state,
@@ -305,12 +309,9 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, force: bool) -> Result<()> {
                 expected: Some(&expected),
             },
         )?;
-        if recordable && (plan.changes_schema() || args.verify) {
-            let state = history::read_state(conn, &ctx.catalog)?;
-            let applied = plan::applied_entries(&ctx.catalog, &state);
-            if let Err(e) = drift::record_applied(conn, &applied) {
-                log::warn!("the expected schema is not recorded (verify will replay): {e}");
-            }
+        let applying = plan.steps.iter().filter(|p| p.step == Step::Apply).count();
+        if known && summary.applied == applying && (applying > 0 || args.verify) {
+            record_schema(conn, ctx, &state, &plan);
         }
         if force && !before.is_empty() && !ctx.global.quiet {
             let state = history::read_state(conn, &ctx.catalog)?;
@@ -321,6 +322,36 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, force: bool) -> Result<()> {
         }
         Ok(())
     })
+}
+
+/// Writes down the schema a run left as what the applied migrations define,
+/// when the history is exactly the run's start plus what it applied (no
+/// other runner's work in between), reading both in one locked transaction.
+/// Only a faster `verify` depends on it: a failure is a warning.
+fn record_schema(conn: &mut Conn, ctx: &Context<'_>, start: &DbState, plan: &Plan<'_>) {
+    let mut expected: BTreeSet<&str> = start.applied.keys().map(String::as_str).collect();
+    expected.extend(
+        plan.steps
+            .iter()
+            .filter(|p| p.step == Step::Apply)
+            .map(|p| p.entry.version.as_str()),
+    );
+    let recorded = lock::command_transaction(conn, ctx.settings.lock_wait, |c| {
+        let now = history::read_state(c, &ctx.catalog)?;
+        if now
+            .applied
+            .keys()
+            .map(String::as_str)
+            .ne(expected.iter().copied())
+        {
+            log::debug!("another runner changed the history meanwhile: nothing recorded");
+            return Ok(());
+        }
+        drift::record_applied(c, &plan::applied_entries(&ctx.catalog, &now))
+    });
+    if let Err(e) = recorded {
+        log::warn!("the expected schema is not recorded (verify will replay): {e}");
+    }
 }
 
 /// `verify`: reads a consistent state under the lock, compares, reports.
@@ -358,10 +389,9 @@ pub fn adopt(global: &GlobalArgs, args: &AdoptArgs) -> Result<()> {
         return print(&report::plan_text(&plan, &ctx.target));
     }
     lock::with_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
-        let state = history::read_state(conn, &ctx.catalog)?;
-        let plan = plan_for(&state)?;
+        let (state, plan) = planned(conn, ctx, plan_for)?;
         drift::check_adoption(conn, &ctx.scratch(), &ctx.catalog, &state, &plan.adopted())?;
-        apply_plan(conn, ctx, &state, &plan, &Apply::records(args.format))
+        apply_plan(conn, ctx, &state, &plan, &Apply::records(args.format)).map(drop)
     })
 }
 
@@ -394,7 +424,7 @@ fn apply_plan(
     state: &DbState,
     plan: &Plan<'_>,
     how: &Apply<'_>,
-) -> Result<()> {
+) -> Result<Summary> {
     let backup = match how.backup_dir {
         Some(dir) if plan.changes_schema() => {
             let backup = backup::take(conn, &ctx.target, dir, ctx.settings.lock_timeout)?;
@@ -410,9 +440,13 @@ fn apply_plan(
         }
         _ => None,
     };
-    lock::transaction(conn, ctx.settings.lock_wait, |c| {
-        history::ensure_tables(c, state)
-    })?;
+    if history::tables_incomplete(conn, state) {
+        // Decided again from what the tables are once the lock is held.
+        lock::command_transaction(conn, ctx.settings.lock_wait, |c| {
+            let now = history::read_state(c, &ctx.catalog)?;
+            history::ensure_tables(c, &now)
+        })?;
+    }
     // A no-op run records nothing: no need to ask who we are.
     let executed_by = if plan.writes_history() {
         connection::current_user(conn)?
@@ -421,6 +455,7 @@ fn apply_plan(
     };
     let os_user = config::os_user();
     let context = RunContext {
+        planned: state,
         target: &ctx.target,
         executed_by: &executed_by,
         os_user: &os_user,
@@ -431,8 +466,22 @@ fn apply_plan(
         settings: &ctx.settings,
         expected: how.expected,
     };
-    runner::execute(conn, plan, &context, reporter(ctx, how.output).as_mut())?;
-    Ok(())
+    runner::execute(conn, plan, &context, reporter(ctx, how.output).as_mut())
+}
+
+/// The state and the plan made from it, read holding the lock, so no other
+/// runner is in the middle of a step (one outside a transaction holds the
+/// lock to its end).
+fn planned<'c>(
+    conn: &mut Conn,
+    ctx: &'c Context<'_>,
+    plan_for: impl FnOnce(&DbState) -> Result<Plan<'c>>,
+) -> Result<(DbState, Plan<'c>)> {
+    lock::command_transaction(conn, ctx.settings.lock_wait, |c| {
+        let state = history::read_state(c, &ctx.catalog)?;
+        let plan = plan_for(&state)?;
+        Ok((state, plan))
+    })
 }
 
 /// Where run events go: text lines for people, or JSON lines.
@@ -486,8 +535,7 @@ pub fn revert(global: &GlobalArgs, args: &RevertArgs, redo: bool) -> Result<()> 
     confirm_data_loss(ctx, &proposed, args)?;
     let agreed = proposed.outline();
     lock::with_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
-        let state = history::read_state(conn, &ctx.catalog)?;
-        let plan = plan_for(&state)?;
+        let (state, plan) = planned(conn, ctx, plan_for)?;
         if plan.outline() != agreed {
             return Err(Error::Usage(
                 "another run changed the database while you confirmed; nothing was reverted, \
@@ -505,6 +553,7 @@ pub fn revert(global: &GlobalArgs, args: &RevertArgs, redo: bool) -> Result<()> 
                 ..Apply::records(args.format)
             },
         )
+        .map(drop)
     })
 }
 
@@ -591,12 +640,13 @@ pub fn repair(global: &GlobalArgs, args: &RepairArgs) -> Result<()> {
         return print(&report::plan_text(&plan, &ctx.target));
     }
     lock::with_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
-        let state = history::read_state(conn, &ctx.catalog)?;
-        let plan = plan::plan_repair(&ctx.catalog, &state, version)?;
+        let (state, plan) = planned(conn, ctx, |state| {
+            plan::plan_repair(&ctx.catalog, state, version)
+        })?;
         if plan.steps.is_empty() {
             return nothing(&state, args.format);
         }
-        apply_plan(conn, ctx, &state, &plan, &Apply::records(args.format))
+        apply_plan(conn, ctx, &state, &plan, &Apply::records(args.format)).map(drop)
     })
 }
 

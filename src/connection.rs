@@ -203,10 +203,10 @@ impl NotRolledBack for Error {
 /// Runs read-only `f` on one snapshot: otherwise another runner could commit
 /// a migration between two of its queries (Diesel's record read before,
 /// our history after), and the state would look edited by hand.
-pub(crate) fn snapshot<C, T>(conn: &mut C, f: impl FnOnce(&mut C) -> Result<T>) -> Result<T>
-where
-    C: std::ops::DerefMut<Target = AnyConnection>,
-{
+pub(crate) fn snapshot<T>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> Result<T>,
+) -> Result<T> {
     engine::of(conn)
         .begin_snapshot()
         .map_err(|e| Error::from_db("starting to read the migration state", &e))?;

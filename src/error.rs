@@ -29,7 +29,7 @@ pub const EXIT_CODES: [(&str, &str); 11] = [
     ),
     (
         "3",
-        "cannot connect: refused, unknown host, authentication, missing database (names host:port and database), not encrypted with `--require-tls`; `pg_dump` missing for `--backup`",
+        "cannot connect: refused, unknown host, authentication, missing database (names host:port and database), not encrypted with `--require-tls`; `pg_dump` missing for `--backup`; a pooler with no server connection free for a migration outside a transaction",
     ),
     (
         "4",
@@ -37,7 +37,7 @@ pub const EXIT_CODES: [(&str, &str); 11] = [
     ),
     (
         "5",
-        "a migration failed (rolled back; the message says which steps this run had already done), a dependency is missing, a revert is needed by an applied migration, a migration outside a transaction failed earlier, or a transactional migration contains BEGIN/COMMIT",
+        "a migration failed (rolled back; the message says which steps this run had already done), a dependency is missing, a revert is needed by an applied migration, a migration outside a transaction failed earlier, another runner's attempt at a migration failed while this one waited for the lock, or a transactional migration contains BEGIN/COMMIT",
     ),
     (
         "6",
@@ -252,6 +252,24 @@ pub enum Error {
     LockTimeout { holder: String },
 
     #[error(
+        "the connection pooler gave this run no server connection within its \
+         query_wait_timeout while applying migration {migration}: a migration outside a \
+         transaction holds the migration lock on a second connection, so through a \
+         transaction-mode pooler the run needs two server connections (PgBouncer's \
+         default_pool_size of at least 2). Raise the pool, or use a direct connection or \
+         session mode, and run again: nothing of it is recorded as done, and a run repeats \
+         whatever of it took effect"
+    )]
+    PoolExhausted { migration: String },
+
+    #[error(
+        "another runner's attempt at migration {migration} failed while this one waited for \
+         the lock, so this run stops rather than try it again: see `buildxpert-migrate \
+         status` and that failure, then `force` or `repair` as for any failed migration"
+    )]
+    ChangedMeanwhile { migration: String },
+
+    #[error(
         "the connection to the database was lost while {doing} ({message}). PostgreSQL rolls \
          back a transaction whose client is gone: {aftermath}; run again to continue"
     )]
@@ -301,15 +319,6 @@ pub enum Error {
     Output(#[from] std::io::Error),
 }
 
-/// Only a transaction's own BEGIN or COMMIT reaches this (see
-/// `connection::within_transaction`); every query names what it was doing
-/// with [`Error::from_db`].
-impl From<diesel::result::Error> for Error {
-    fn from(e: diesel::result::Error) -> Self {
-        Error::from_db("ending a transaction", &e)
-    }
-}
-
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
@@ -317,12 +326,13 @@ impl Error {
             | Error::BadUrl { .. }
             | Error::NoUrlInProduction
             | Error::BadTarget { .. } => exit::USAGE,
-            Error::Connect { .. } => exit::CONNECT,
+            Error::Connect { .. } | Error::PoolExhausted { .. } => exit::CONNECT,
             Error::Permission { .. } => exit::PERMISSION,
             Error::MigrationFailed { .. }
             | Error::MissingDependency { .. }
             | Error::NeededBy { .. }
             | Error::PreviouslyFailed { .. }
+            | Error::ChangedMeanwhile { .. }
             | Error::TransactionControl { .. } => exit::MIGRATION_FAILED,
             Error::PendingRequired { .. } => exit::PENDING,
             Error::LockTimeout { .. } => exit::LOCK_TIMEOUT,

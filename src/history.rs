@@ -349,7 +349,7 @@ fn existing_tables(conn: &mut AnyConnection) -> Result<Tables> {
 
 /// Reads what the database has without changing it (a fresh database simply
 /// has nothing), with a fixed number of queries on one snapshot.
-pub fn read_state(conn: &mut Conn, catalog: &Catalog) -> Result<DbState> {
+pub fn read_state(conn: &mut AnyConnection, catalog: &Catalog) -> Result<DbState> {
     connection::snapshot(conn, |c| read_state_now(c, catalog))
 }
 
@@ -454,12 +454,25 @@ fn tables_present(conn: &mut AnyConnection, names: &[&str]) -> Result<BTreeSet<S
 
 /// Creates whichever tracking table `state` found missing, and adds the two
 /// later Node columns we write to a Node table that lacks them (`read_state`
-/// has already refused tables of another shape). Runs under the migration
-/// lock, so no other runner of ours races it. One batch: on PostgreSQL one
-/// implicit transaction (all or nothing, and one commit where three cost
-/// a WAL flush each on a first run).
+/// has already refused tables of another shape). Runs in a locked
+/// transaction with `state` read in it, so no other runner of ours races it
+/// (all or nothing, and one commit where three cost a WAL flush each on a
+/// first run).
 pub fn ensure_tables(conn: &mut AnyConnection, state: &DbState) -> Result<()> {
-    let backend = engine::backend(conn);
+    let ddl = tables_ddl(engine::backend(conn), state);
+    if ddl.is_empty() {
+        return Ok(());
+    }
+    conn.batch_execute(&ddl.join(";\n"))
+        .map_err(|e| Error::from_db("creating the migration history tables", &e))
+}
+
+/// Whether `state` lacks a tracking table, or has one of an older shape.
+pub fn tables_incomplete(conn: &mut AnyConnection, state: &DbState) -> bool {
+    !tables_ddl(engine::backend(conn), state).is_empty()
+}
+
+fn tables_ddl(backend: crate::config::Backend, state: &DbState) -> Vec<String> {
     let mut ddl: Vec<String> = Vec::new();
     match &state.tables.actions {
         None => ddl.push(SQL.get(backend).actions_ddl.to_string()),
@@ -471,11 +484,7 @@ pub fn ensure_tables(conn: &mut AnyConnection, state: &DbState) -> Result<()> {
         // Diesel's own DDL, as `MigrationConnection::setup` runs it.
         ddl.push(diesel::migration::CREATE_MIGRATIONS_TABLE.to_string());
     }
-    if ddl.is_empty() {
-        return Ok(());
-    }
-    conn.batch_execute(&ddl.join(";\n"))
-        .map_err(|e| Error::from_db("creating the migration history tables", &e))
+    ddl
 }
 
 /// Whether Diesel's record lists `version` now: asked again inside a
@@ -485,6 +494,27 @@ pub fn is_recorded(conn: &mut AnyConnection, version: &str) -> QueryResult<bool>
         __diesel_schema_migrations::table.filter(__diesel_schema_migrations::version.eq(version)),
     ))
     .get_result(conn)
+}
+
+/// How many failures our log has for `version` now, and whether the Node.js
+/// runner's table says it succeeded (asked inside a step's locked
+/// transaction: what another runner, or the Node runner, did meanwhile).
+pub fn changes_of(conn: &mut AnyConnection, version: &str) -> QueryResult<(i64, bool)> {
+    #[derive(QueryableByName)]
+    struct Changes {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        rows: i64,
+        #[diesel(sql_type = Bool)]
+        node_done: bool,
+    }
+    diesel::sql_query(
+        "SELECT (SELECT count(*) FROM bxm_migration_actions WHERE version = $1 AND NOT success) \
+         AS rows, \
+         EXISTS (SELECT 1 FROM migrations WHERE id = $1 AND success) AS node_done",
+    )
+    .bind::<Text, _>(version)
+    .get_result::<Changes>(conn)
+    .map(|c| (c.rows, c.node_done))
 }
 
 /// The columns of our log a step writes, with its parameters: `$1`
@@ -521,7 +551,7 @@ fn params<'a>(rec: &'a Record<'a>, backup: &'a BackupColumns<'a>) -> Vec<Param<'
 /// the changes to Diesel's record and the Node runner's table. Where the
 /// backend can, in one statement (the round trips are most of our overhead
 /// over plain psql when applying hundreds of small migrations), kept
-/// prepared for the session.
+/// prepared for the session where the backend caches statements (SQLite).
 pub fn write(
     conn: &mut AnyConnection,
     node: node_history::Columns,

@@ -78,8 +78,9 @@ pub(crate) fn with_lock<T>(
 }
 
 /// Runs a command that only reads (`verify`) on a consistent state: on
-/// PostgreSQL one snapshot (each migration commits its objects and its
-/// records together, so history and schema agree on it); on SQLite it
+/// PostgreSQL one snapshot taken holding the lock, so no migration is half
+/// done in it (one outside a transaction holds the lock to its end); on
+/// SQLite it
 /// waits for a runner's lock file but never creates one, so reading leaves
 /// no file behind. Without the file no runner of ours has run on this
 /// database yet; one starting during the read could make the history and
@@ -92,7 +93,14 @@ pub(crate) fn with_read_lock<T>(
     f: impl FnOnce(&mut Conn) -> Result<T>,
 ) -> Result<T> {
     match mechanism(conn) {
-        Mechanism::Advisory => connection::snapshot(conn, f),
+        Mechanism::Advisory => {
+            begin_locked(conn, wait, Begin::Snapshot)?;
+            let result = f(conn);
+            // Nothing was written: ending it either way releases both.
+            AnyConnection::rollback_transaction(conn)
+                .map_err(|e| Error::from_db("ending the read", &e))?;
+            result
+        }
         Mechanism::File => {
             let _held = file_lock(target, wait, false)?;
             f(conn)
@@ -112,10 +120,42 @@ where
     E: From<diesel::result::Error> + From<Error> + NotRolledBack,
 {
     match mechanism(conn) {
-        Mechanism::Advisory => begin_locked(conn, wait)?,
-        Mechanism::File => engine::of(conn).begin_write()?,
+        Mechanism::Advisory => begin_locked(conn, wait, Begin::Write)?,
+        Mechanism::File => engine::of(conn)
+            .begin_write()
+            .map_err(|e| Error::from_db("starting a transaction", &e))?,
     }
     connection::within_transaction(conn, f)
+}
+
+/// [`transaction`] for a command's own work, whose errors are [`Error`]s.
+pub(crate) fn command_transaction<T>(
+    conn: &mut AnyConnection,
+    wait: Duration,
+    f: impl FnOnce(&mut AnyConnection) -> Result<T>,
+) -> Result<T> {
+    transaction(conn, wait, |c| f(c).map_err(CommandError)).map_err(|e| e.0)
+}
+
+/// An [`Error`] that also carries a transaction's own COMMIT failure.
+struct CommandError(Error);
+
+impl From<Error> for CommandError {
+    fn from(e: Error) -> Self {
+        CommandError(e)
+    }
+}
+
+impl From<diesel::result::Error> for CommandError {
+    fn from(e: diesel::result::Error) -> Self {
+        CommandError(Error::from_db("committing", &e))
+    }
+}
+
+impl NotRolledBack for CommandError {
+    fn not_rolled_back(self, rollback_error: String) -> Self {
+        CommandError(self.0.not_rolled_back(rollback_error))
+    }
 }
 
 /// A migration outside a transaction runs statement by statement, each its
@@ -135,6 +175,19 @@ impl Drop for Guard {
     }
 }
 
+impl Guard {
+    /// Whether its transaction, and so the lock, is still there (an
+    /// idle-transaction timeout of the pooler may have closed it).
+    pub(crate) fn still_held(&mut self) -> bool {
+        self.conn.batch_execute("SELECT 1").is_ok()
+    }
+}
+
+/// The guard's transaction sits idle while the migration runs: no timeout of
+/// the role or database may end it (`transaction_timeout` is PostgreSQL 17's).
+const GUARD_SETTINGS: &str = "SELECT set_config(name, '0', true) FROM pg_settings \
+     WHERE name IN ('idle_in_transaction_session_timeout', 'transaction_timeout')";
+
 pub(crate) fn guard(
     conn: &mut AnyConnection,
     target: &Target,
@@ -144,22 +197,42 @@ pub(crate) fn guard(
         return Ok(None);
     }
     let mut holder = connection::connect(target, settings)?;
-    begin_locked(&mut holder, settings.lock_wait)?;
+    begin_locked(&mut holder, settings.lock_wait, Begin::Guard)?;
+    holder
+        .batch_execute(GUARD_SETTINGS)
+        .map_err(|e| Error::from_db("holding the migration lock", &e))?;
     Ok(Some(Guard { conn: holder }))
+}
+
+/// What kind of transaction holds the lock.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Begin {
+    /// One that writes.
+    Write,
+    /// A read-only snapshot (`verify`).
+    Snapshot,
+    /// A [`Guard`]'s, which must hold no snapshot once the lock is taken.
+    Guard,
 }
 
 /// BEGIN and both advisory keys (ours, then the Node.js runner's, so two
 /// runners never each hold one), polling with backoff until `wait` has
 /// passed: each failed try is rolled back, so a waiter holds nothing.
-fn begin_locked(pg: &mut AnyConnection, wait: Duration) -> Result<()> {
+fn begin_locked(pg: &mut AnyConnection, wait: Duration, begin: Begin) -> Result<()> {
     let started = Instant::now();
     let mut delay = Duration::from_millis(50);
     let mut announced = false;
     loop {
-        engine::of(pg)
-            .begin_write()
-            .map_err(|e| Error::from_db("starting a transaction", &e))?;
-        let taken = try_both(pg);
+        let begun = match begin {
+            Begin::Snapshot => engine::of(pg).begin_snapshot(),
+            Begin::Write | Begin::Guard => engine::of(pg).begin_write(),
+        };
+        begun.map_err(|e| Error::from_db("starting a transaction", &e))?;
+        let taken = if begin == Begin::Guard {
+            try_both_simple(pg)
+        } else {
+            try_both(pg)
+        };
         if let Ok(None) = taken {
             log::debug!("migration lock taken after {:?}", started.elapsed());
             return Ok(());
@@ -208,12 +281,32 @@ fn file_lock(target: &Target, wait: Duration, create: bool) -> Result<Option<Fil
 }
 
 /// One round trip tries ours, then the Node runner's only once ours is
-/// held. None when both are now held, else the key that was not (the
-/// transaction is then aborted). A simple-protocol batch: with a bound
-/// statement the idle transaction kept a catalog snapshot, and with it an
-/// xmin that `CREATE INDEX CONCURRENTLY` waits for, so a [`Guard`] blocked
-/// the very migration it guards.
+/// held (CASE evaluates its THEN only when the condition held). None when
+/// both are now held, else the key that was not.
 fn try_both(pg: &mut AnyConnection) -> Result<Option<i64>> {
+    #[derive(QueryableByName)]
+    struct Busy {
+        #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+        key: Option<i64>,
+    }
+    diesel::sql_query(
+        "SELECT CASE WHEN NOT pg_try_advisory_xact_lock($1) THEN $1 \
+         WHEN NOT pg_try_advisory_xact_lock($2) THEN $2 END AS key",
+    )
+    .bind::<BigInt, _>(LOCK_KEY)
+    .bind::<BigInt, _>(node_history::LOCK_KEY)
+    .get_result::<Busy>(pg)
+    .map(|b| b.key)
+    .map_err(|e| Error::from_db("taking the migration lock", &e))
+}
+
+/// [`try_both`] for a [`Guard`], as a simple-protocol batch: after a bound
+/// statement the idle transaction kept a catalog snapshot, and with it an
+/// xmin that `CREATE INDEX CONCURRENTLY` waits for, so the guard blocked
+/// the very migration it guards. A busy key is an error here (the server
+/// logs it; only a runner reaching a migration outside a transaction while
+/// another holds the lock polls this way).
+fn try_both_simple(pg: &mut AnyConnection) -> Result<Option<i64>> {
     let sql = format!(
         "DO $$ BEGIN \
          IF NOT pg_try_advisory_xact_lock({ours}) THEN RAISE EXCEPTION '{BUSY}{ours}'; END IF; \
@@ -237,7 +330,7 @@ fn try_both(pg: &mut AnyConnection) -> Result<Option<i64>> {
     }
 }
 
-/// How [`try_both`] says which key another session holds.
+/// How [`try_both_simple`] says which key another session holds.
 const BUSY: &str = "migration lock busy: ";
 
 /// The SQLite runners' lock file for `database`.

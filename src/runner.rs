@@ -27,6 +27,8 @@ use crate::sqltext;
 
 /// What every history row of one run shares, and how to retry.
 pub struct RunContext<'a> {
+    /// The state the plan was made from: a step asks whether it changed.
+    pub planned: &'a crate::history::DbState,
     /// The database, for the second connection that holds the lock while a
     /// migration runs outside a transaction.
     pub target: &'a Target,
@@ -60,6 +62,9 @@ enum Failure {
     LeftInvalid(String),
     /// Another runner did this step while this one waited for the lock.
     DoneMeanwhile,
+    /// Another runner's attempt at this migration failed since the plan was
+    /// made: what to do is a person's call.
+    ChangedMeanwhile,
     /// It ran, but its objects differ from what it defines (each difference).
     ObjectsDiffer(Vec<String>),
     /// Something else went wrong while checking.
@@ -108,6 +113,9 @@ impl Failure {
                  existing invalid index)"
             ),
             Failure::DoneMeanwhile => "done meanwhile by another runner".to_string(),
+            Failure::ChangedMeanwhile => "another runner's attempt at it failed meanwhile; see \
+                                          `buildxpert-migrate status`"
+                .to_string(),
             Failure::ObjectsDiffer(differences) => differences.join("; "),
             Failure::Other(error) => error.to_string(),
             Failure::NotRolledBack { cause, .. } => cause.message(),
@@ -164,7 +172,13 @@ pub fn execute(
                         checksum: None,
                         ..record_for(entry, Action::Skip, context)
                     };
-                    lock::transaction(conn, context.settings.lock_wait, |c| {
+                    // Not over an apply another runner made meanwhile.
+                    lock::command_transaction(conn, context.settings.lock_wait, |c| {
+                        if history::is_recorded(c, &entry.version)
+                            .map_err(|e| Error::from_db("reading Diesel's record", &e))?
+                        {
+                            return Ok(());
+                        }
                         history::write(
                             c,
                             context.node_columns,
@@ -202,8 +216,14 @@ pub fn execute(
                         report(reporter, Event::DoneMeanwhile { entry, step });
                     }
                     Err(failure) => {
-                        let error =
-                            failure_to_error(conn, entry, step, &failure, Earlier::Kept(&done));
+                        let error = failure_to_error(
+                            conn,
+                            entry,
+                            step,
+                            failure,
+                            Earlier::Kept(&done),
+                            context.settings,
+                        );
                         let message = error.to_string();
                         report(
                             reporter,
@@ -280,7 +300,14 @@ fn execute_at_once<'c>(
                     });
                 }
             };
-            let error = failure_to_error(conn, entry, step, &failure, Earlier::RolledBack);
+            let error = failure_to_error(
+                conn,
+                entry,
+                step,
+                failure,
+                Earlier::RolledBack,
+                context.settings,
+            );
             let message = error.to_string();
             report(
                 reporter,
@@ -449,7 +476,8 @@ fn apply<'a>(
     context: &RunContext<'a>,
 ) -> std::result::Result<(Duration, StepRecords<'a>), Failure> {
     let started = Instant::now();
-    if done_meanwhile(c, entry, step)? {
+    // A step outside a transaction asked before its "started" row.
+    if step.in_transaction(entry) && done_meanwhile(c, entry, step, context)? {
         return Err(Failure::DoneMeanwhile);
     }
     // The SQL runs here and Diesel's record is written with our row
@@ -538,12 +566,23 @@ fn run_sql(
             .map_err(|e| Failure::Migration(db_message(&e)));
     };
     for (line, statement) in statements {
-        let batch = if limits.is_empty() || sqltext::stands_alone(statement) {
-            statement.to_string()
+        let alone = limits.is_empty() || sqltext::stands_alone(statement);
+        let mut sent = if alone {
+            c.batch_execute(statement)
         } else {
-            format!("{limits};\n{statement}")
+            c.batch_execute(&format!("{limits};\n{statement}"))
         };
-        if let Err(e) = c.batch_execute(&batch) {
+        // A statement PostgreSQL refuses in a batch that `stands_alone`
+        // does not know: the batch's implicit transaction rolled back whole,
+        // so it is sent again by itself.
+        if !alone
+            && sent
+                .as_ref()
+                .is_err_and(|e| db_message(e).contains("cannot run inside a transaction block"))
+        {
+            sent = c.batch_execute(statement);
+        }
+        if let Err(e) = sent {
             // Its failure is recorded next, with the run's settings and
             // outside any transaction the migration itself may have opened.
             let _ = c.batch_execute("ROLLBACK");
@@ -558,14 +597,49 @@ fn run_sql(
 }
 
 /// Whether another runner already did this step while this one waited for
-/// the lock (each step takes it for itself: see [`lock`]).
-fn done_meanwhile(c: &mut AnyConnection, entry: &Entry, step: Step) -> Result<bool, Failure> {
+/// the lock (each step takes it for itself: see [`lock`]): Diesel's record
+/// says so, or, for an apply, the Node.js runner's row has turned to
+/// success (the next run adopts it after checking its objects). A failure
+/// recorded since the plan was read (another runner's attempt) stops the
+/// run: whether to try again is a person's call, as for any failure.
+fn done_meanwhile(
+    c: &mut AnyConnection,
+    entry: &Entry,
+    step: Step,
+    context: &RunContext<'_>,
+) -> Result<bool, Failure> {
     let recorded = history::is_recorded(c, &entry.version)?;
     let wanted = matches!(
         step,
-        Step::Apply | Step::Force { recorded: false } | Step::Adopt { .. }
+        Step::Apply
+            | Step::Force { recorded: false }
+            | Step::Adopt { .. }
+            | Step::Repair {
+                recorded: false,
+                ..
+            }
     );
-    Ok((wanted && recorded) || (step == Step::Revert && !recorded))
+    if (wanted && recorded) || (step == Step::Revert && !recorded) {
+        return Ok(true);
+    }
+    let (failures, node_done) = history::changes_of(c, &entry.version)?;
+    let node_done_before = context
+        .planned
+        .node_row(&entry.version)
+        .is_some_and(|row| row.success);
+    if step == Step::Apply && node_done && !node_done_before {
+        return Ok(true);
+    }
+    let planned = context
+        .planned
+        .history
+        .iter()
+        .filter(|row| row.version == entry.version && !row.success)
+        .count();
+    if usize::try_from(failures).unwrap_or(usize::MAX) != planned {
+        return Err(Failure::ChangedMeanwhile);
+    }
+    Ok(false)
 }
 
 /// A migration that cannot run in a transaction: a "started" row written
@@ -578,8 +652,8 @@ fn run_outside_transaction(
     context: &RunContext<'_>,
 ) -> std::result::Result<Duration, Failure> {
     // Held until the outcome is recorded: its writes below take no lock.
-    let _guard = lock::guard(conn, context.target, context.settings)?;
-    if done_meanwhile(conn, entry, step)? {
+    let mut guard = lock::guard(conn, context.target, context.settings)?;
+    if done_meanwhile(conn, entry, step, context)? {
         return Err(Failure::DoneMeanwhile);
     }
     let started = Record {
@@ -595,10 +669,19 @@ fn run_outside_transaction(
         NodeChange::Started,
     )?;
     let result = run_step(conn, entry, step, context);
+    if let Some(guard) = &mut guard
+        && !guard.still_held()
+    {
+        log::warn!(
+            "the connection holding the migration lock for {entry} was closed while it ran \
+             (an idle-transaction timeout of the server or the pooler?): another runner may \
+             have run it at the same time"
+        );
+    }
     if let Some(failure) = result
         .as_ref()
         .err()
-        .filter(|f| !matches!(f, Failure::DoneMeanwhile))
+        .filter(|f| !matches!(f, Failure::DoneMeanwhile | Failure::ChangedMeanwhile))
     {
         let message = failure.message();
         let rec = Record {
@@ -649,13 +732,33 @@ fn failure_to_error(
     conn: &mut AnyConnection,
     entry: &Entry,
     step: Step,
-    failure: &Failure,
+    failure: Failure,
     earlier: Earlier<'_>,
+    settings: &Settings,
 ) -> Error {
-    // Waiting for another runner is not this migration's failure.
-    if let Failure::Other(Error::LockTimeout { holder }) = failure {
-        return Error::LockTimeout {
-            holder: holder.clone(),
+    // Waiting for another runner, or for a connection, is not this
+    // migration's failure: said as it is.
+    if let Failure::Other(
+        error @ (Error::LockTimeout { .. }
+        | Error::Connect { .. }
+        | Error::ConnectionLost { .. }
+        | Error::PoolExhausted { .. }),
+    ) = failure
+    {
+        return error;
+    }
+    if let Failure::ChangedMeanwhile = failure {
+        return Error::ChangedMeanwhile {
+            migration: entry.to_string(),
+        };
+    }
+    let failure = &failure;
+    // PgBouncer's answer when its pool had no server connection free (it
+    // then closes the client's connection): what a migration outside a
+    // transaction meets when its lock's connection holds a pool of one.
+    if !step.in_transaction(entry) && failure.message().contains("query_wait_timeout") {
+        return Error::PoolExhausted {
+            migration: entry.to_string(),
         };
     }
     if failure.lost() {
@@ -736,8 +839,16 @@ fn failure_to_error(
             hint,
         };
     }
+    // The run's own limit is set per transaction, gone by now: named here.
+    let limit = match settings.statement_timeout {
+        Some(timeout) => Some(format!(
+            "statement_timeout is {}ms, set by --statement-timeout",
+            timeout.as_millis()
+        )),
+        None => engine::of(conn).statement_timeout(),
+    };
     if message.contains("statement timeout")
-        && let Some(limit) = engine::of(conn).statement_timeout()
+        && let Some(limit) = limit
     {
         message.push_str(&format!(
             " ({limit}: pass --statement-timeout 0, or a longer limit, for the migrations' \

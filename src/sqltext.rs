@@ -318,7 +318,13 @@ pub fn stands_alone(statement: &str) -> bool {
         .first()
         .map(|s| s.keyword.clone())
         .unwrap_or_default();
-    matches!(first.as_str(), "VACUUM" | "REINDEX" | "CHECKPOINT")
+    let second = spans(without_bom(statement))
+        .first()
+        .and_then(|span| span.head.get(1))
+        .map(|w| w.to_ascii_uppercase())
+        .unwrap_or_default();
+    first == "VACUUM"
+        || (first == "REINDEX" && matches!(second.as_str(), "SYSTEM" | "DATABASE"))
         || !transaction_control(statement).is_empty()
         || !cluster_wide(statement).is_empty()
         || without_concurrently(statement) != without_bom(statement)

@@ -102,7 +102,9 @@ pub(crate) trait Engine {
 
     /// Runs `sql`, in which `$n` stands for `params[n - 1]` (a number may
     /// appear more than once); `cache` keeps the statement prepared for the
-    /// session's life (worth it for one that runs with every migration).
+    /// session's life (worth it for one that runs with every migration) where
+    /// the connection caches statements: SQLite. PostgreSQL's cache is off
+    /// (named statements break behind a transaction-mode pooler).
     fn execute(&mut self, sql: &str, params: &[Param<'_>], cache: bool) -> QueryResult<usize>;
     /// Invalid indexes, by name (a failed CREATE INDEX CONCURRENTLY).
     fn invalid_indexes(&mut self) -> QueryResult<Vec<String>>;

@@ -47,11 +47,26 @@ fn limits(settings: &Settings) -> String {
             timeout.as_millis()
         ));
     }
+    // Servers before 14 have no such setting: asked for by name, not version.
     sql.push_str(
         ", (SELECT set_config('client_connection_check_interval', '1000', true) \
-         WHERE current_setting('server_version_num')::int >= 140000)",
+         WHERE current_setting('client_connection_check_interval', true) IS NOT NULL)",
     );
     sql
+}
+
+/// `begin` and the run's limits in one round trip. Should the limits fail
+/// after BEGIN succeeded, the server's transaction is ended too, since
+/// Diesel then counts none as open.
+fn begin_with_limits(conn: &mut PgConnection, begin: &str) -> QueryResult<()> {
+    let begun = AnsiTransactionManager::begin_transaction_sql(
+        conn,
+        &format!("{begin}; {}", in_transaction()),
+    );
+    if begun.is_err() {
+        let _ = conn.batch_execute("ROLLBACK");
+    }
+    begun
 }
 
 /// The limits to set at the start of each transaction (see [`limits`]).
@@ -96,8 +111,15 @@ impl Engine for PgConnection {
         limits(settings)
     }
 
+    /// Inside a transaction, a savepoint of it.
     fn begin_write(&mut self) -> QueryResult<()> {
-        AnsiTransactionManager::begin_transaction_sql(self, &format!("BEGIN; {}", in_transaction()))
+        if AnsiTransactionManager::transaction_manager_status_mut(self)
+            .transaction_depth()?
+            .is_some()
+        {
+            return AnsiTransactionManager::begin_transaction(self);
+        }
+        begin_with_limits(self, "BEGIN")
     }
 
     /// Inside a transaction, a savepoint of it (which sees its changes).
@@ -108,13 +130,7 @@ impl Engine for PgConnection {
         {
             return AnsiTransactionManager::begin_transaction(self);
         }
-        AnsiTransactionManager::begin_transaction_sql(
-            self,
-            &format!(
-                "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; {}",
-                in_transaction()
-            ),
-        )
+        begin_with_limits(self, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
     }
 
     /// TCP without TLS, as `pg_stat_ssl` reports it (a Unix socket never
@@ -168,7 +184,7 @@ impl Engine for PgConnection {
              DATABASE … SET statement_timeout)' \
              WHEN 'configuration file' THEN 'set in ' || coalesce(sourcefile, 'postgresql.conf') \
              WHEN 'client' THEN 'set by the connection (the URL''s options, PGOPTIONS)' \
-             WHEN 'session' THEN 'set by --statement-timeout' ELSE 'the ' || source || ' value' \
+             ELSE 'the ' || source || ' value' \
              END) AS value FROM pg_settings WHERE name = 'statement_timeout'",
         )
         .get_result::<TextValue>(self)

@@ -307,3 +307,78 @@ fn sigint_rolls_back_the_running_migration_and_exits_130() {
 fn sigterm_rolls_back_the_running_migration_and_exits_143() {
     interrupt_during_a_migration("-TERM", 143);
 }
+
+/// A set whose 002 runs outside a transaction: `SELECT pg_sleep(2)` then
+/// `last`.
+fn slow_outside(last: &str) -> tempfile::TempDir {
+    let set = migration_dir(
+        &[
+            (
+                "001_base",
+                "CREATE TABLE IF NOT EXISTS base_t (id int);\n",
+                "DROP TABLE base_t;",
+            ),
+            (
+                "002_slow",
+                &format!("SELECT pg_sleep(2);\n{last}\n"),
+                "DROP INDEX IF EXISTS idx_base_t_id;",
+            ),
+        ],
+        None,
+    );
+    outside_transaction(&set, "002_slow");
+    set
+}
+
+/// Waits until a session runs the slow statement of [`slow_outside`].
+fn wait_for_the_sleep(db: &PgDb) {
+    crate::support::wait_for_session(db, "query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()");
+}
+
+/// A runner started while another applies a migration outside a
+/// transaction waits for it (its lock is held to the end) and finds it done;
+/// it is applied once.
+#[test]
+fn a_runner_started_during_a_migration_outside_a_transaction_waits_for_it() {
+    let db = PgDb::new();
+    let set = slow_outside("CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_base_t_id ON base_t (id);");
+    let dir = set.path().to_str().unwrap();
+    let first = spawn(&db.url, &["--migration-dir", dir]);
+    wait_for_the_sleep(&db);
+    let second = migrate(&db.url, &["--migration-dir", dir]);
+    second.assert_code(0);
+    finish(first).assert_code(0);
+    assert_eq!(
+        db.strings(
+            "SELECT count(*)::text AS v FROM bxm_migration_actions \
+             WHERE version = '002' AND action = 'apply' AND success"
+        ),
+        ["1"]
+    );
+}
+
+/// When that migration fails, the runner that waited for it does not run
+/// it again: it stops with the failure for a person to judge (exit 5).
+#[test]
+fn a_runner_that_waited_for_a_failing_migration_outside_a_transaction_stops() {
+    let db = PgDb::new();
+    let set = slow_outside("SELECT 1 / 0;");
+    let dir = set.path().to_str().unwrap();
+    let first = spawn(&db.url, &["--migration-dir", dir]);
+    wait_for_the_sleep(&db);
+    let second = migrate(&db.url, &["--migration-dir", dir]);
+    finish(first).assert_code(5);
+    second.assert_code(5);
+    assert!(
+        second.stderr.contains("002") && second.stderr.contains("failed"),
+        "{}",
+        second.all()
+    );
+    assert_eq!(
+        db.strings(
+            "SELECT count(*)::text AS v FROM bxm_migration_actions \
+             WHERE version = '002' AND error LIKE '%division by zero%'"
+        ),
+        ["1"]
+    );
+}

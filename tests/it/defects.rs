@@ -133,15 +133,10 @@ fn a_migration_still_running_outside_a_transaction_is_running_not_failed() {
     );
     let dir = set.path().to_str().unwrap();
     let runner = spawn(&db.url, &["run", "--migration-dir", dir]);
-    let started = Instant::now();
-    while db.strings(
-        "SELECT count(*)::text AS v FROM pg_stat_activity \
-         WHERE query LIKE '%CREATE TABLE slow_t%' AND pid <> pg_backend_pid()",
-    ) == ["0"]
-    {
-        assert!(started.elapsed() < Duration::from_secs(20), "never started");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    crate::support::wait_for_session(
+        &db,
+        "query LIKE '%CREATE TABLE slow_t%' AND pid <> pg_backend_pid()",
+    );
     let out = migrate(&db.url, &["--migration-dir", dir, "status", "--check"]);
     out.assert_code(6);
     assert!(out.stdout.contains("running"), "{}", out.stdout);

@@ -5,7 +5,7 @@
 //! status, verify and fleet work through the pooler; a session lock
 //! stranded on a pooler's server connection is diagnosed.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::Connection;
 
@@ -146,15 +146,10 @@ fn a_runner_killed_mid_migration_does_not_block_the_next() {
     let dir = set.path().to_str().unwrap();
     let url = pooler.url(&db.name);
     let mut child = spawn(&url, &["--migration-dir", dir]);
-    let started = Instant::now();
-    while db.strings(
-        "SELECT count(*)::text AS v FROM pg_stat_activity \
-         WHERE query LIKE '%pg_sleep(4)%' AND application_name = 'buildxpert-migrate'",
-    ) == ["0"]
-    {
-        assert!(started.elapsed() < Duration::from_secs(30), "never started");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    crate::support::wait_for_session(
+        &db,
+        "query LIKE '%pg_sleep(4)%' AND application_name = 'buildxpert-migrate'",
+    );
     child.kill().unwrap();
     let _ = finish(child);
     let next = migrate(&url, &["--migration-dir", dir, "--lock-wait", "30"]);
@@ -228,4 +223,46 @@ fn a_lock_stranded_on_a_pooled_connection_is_diagnosed() {
         db.strings("SELECT count(*)::text AS v FROM pg_tables WHERE tablename = 'users'"),
         ["0"]
     );
+}
+
+/// A migration outside a transaction through a transaction pooler with one
+/// server connection: its lock's transaction holds that connection, so its
+/// statements wait in PgBouncer's queue. The run says so (exit 3, the pool
+/// size named), records nothing of it as done, and a later run through a
+/// pool of two completes it.
+#[test]
+fn a_pool_of_one_cannot_run_a_migration_outside_a_transaction_and_says_so() {
+    let db = PgDb::new();
+    let set = migration_dir(
+        &[
+            (
+                "001_items",
+                "CREATE TABLE IF NOT EXISTS items (id int PRIMARY KEY, name text);\n",
+                "DROP TABLE items;",
+            ),
+            (
+                "002_index",
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_items_name ON items (name);\n",
+                "DROP INDEX idx_items_name;",
+            ),
+        ],
+        None,
+    );
+    outside_transaction(&set, "002_index");
+    let dir = set.path().to_str().unwrap();
+    let small = Pooler::start_waiting("transaction", 1, 2);
+    let out = migrate(&small.url(&db.name), &["--migration-dir", dir]);
+    out.assert_code(3);
+    assert!(
+        out.stderr.contains("default_pool_size of at least 2")
+            && out.stderr.contains("migration 002"),
+        "{}",
+        out.all()
+    );
+    drop(small);
+    assert_eq!(applies(&db), ["001 1"]);
+    let pool = Pooler::start("transaction", 2);
+    migrate(&pool.url(&db.name), &["--migration-dir", dir]).assert_code(0);
+    assert_eq!(applies(&db), ["001 1", "002 1"]);
+    assert_eq!(advisory_locks(&db), Vec::<String>::new());
 }

@@ -37,22 +37,6 @@ fn finish_within_a_minute(mut child: Child) -> Outcome {
     finish(child)
 }
 
-/// Waits until a session on `db` matches `condition` (SQL on pg_stat_activity).
-fn wait_for_session(db: &PgDb, condition: &str) {
-    let started = Instant::now();
-    let query = format!(
-        "SELECT count(*)::text AS v FROM pg_stat_activity WHERE datname = '{}' AND {condition}",
-        db.name
-    );
-    while db.strings(&query) == ["0"] {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "no session with {condition}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn send(signal: &str, pid: u32) {
     let sent = Command::new("kill")
         .args([signal, &pid.to_string()])
@@ -115,7 +99,7 @@ fn sigterm_while_waiting_for_the_lock_exits_143_when_stderr_cannot_be_written() 
         .unwrap();
     // Between two tries the waiting session's last statement is the
     // ROLLBACK of the failed one; the state is read (and rolled back) first.
-    wait_for_session(
+    crate::support::wait_for_session(
         &db,
         "application_name = 'buildxpert-migrate' AND \
          (query LIKE '%pg_try_advisory_xact_lock%' OR query = 'ROLLBACK')",
@@ -282,7 +266,7 @@ fn sigterm_during_a_backup_stops_pg_dump_and_leaves_no_backup() {
             "30",
         ],
     );
-    wait_for_session(
+    crate::support::wait_for_session(
         &db,
         "application_name = 'pg_dump' AND wait_event_type = 'Lock'",
     );
@@ -309,7 +293,7 @@ fn sigkill_during_a_backup_takes_pg_dump_along_and_the_next_backup_cleans_up() {
         &db.url,
         &["run", "--backup", backup, "--lock-timeout", "30"],
     );
-    wait_for_session(
+    crate::support::wait_for_session(
         &db,
         "application_name = 'pg_dump' AND wait_event_type = 'Lock'",
     );

@@ -615,6 +615,12 @@ pub struct Pooler {
 
 impl Pooler {
     pub fn start(mode: &str, pool_size: u32) -> Pooler {
+        Pooler::start_waiting(mode, pool_size, 60)
+    }
+
+    /// With PgBouncer's `query_wait_timeout` (seconds a client may wait
+    /// for a server connection).
+    pub fn start_waiting(mode: &str, pool_size: u32, query_wait_timeout: u32) -> Pooler {
         let program = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"]
             .into_iter()
             .find(|p| Path::new(p).exists())
@@ -639,7 +645,8 @@ impl Pooler {
                  listen_port = {port}\nunix_socket_dir =\nauth_type = trust\n\
                  auth_file = {}\npool_mode = {mode}\ndefault_pool_size = {pool_size}\n\
                  max_client_conn = 200\nadmin_users = postgres\n\
-                 ignore_startup_parameters = extra_float_digits\nquery_wait_timeout = 60\n\
+                 ignore_startup_parameters = extra_float_digits\n\
+                 query_wait_timeout = {query_wait_timeout}\n\
                  logfile = {}\n",
                 server.host_str().unwrap(),
                 server.port().unwrap_or(5432),
@@ -685,5 +692,21 @@ impl Drop for Pooler {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Waits until a session on `db` matches `condition` (SQL on pg_stat_activity).
+pub fn wait_for_session(db: &PgDb, condition: &str) {
+    let started = std::time::Instant::now();
+    let query = format!(
+        "SELECT count(*)::text AS v FROM pg_stat_activity WHERE datname = '{}' AND {condition}",
+        db.name
+    );
+    while db.strings(&query) == ["0"] {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "no session with {condition}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
