@@ -239,6 +239,22 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, force: bool) -> Result<()> {
     if force && args.backup.is_none() && !ctx.global.quiet {
         note(&backup::recommendation(&ctx.target));
     }
+    // Nothing to write (most deploys): answered from one read, without
+    // waiting for the lock. Anything else, a refusal included, is decided
+    // again holding it.
+    if !args.verify {
+        let state = history::read_state(conn, &ctx.catalog)?;
+        if let Ok(plan) = plan_for(&state)
+            && !plan.writes_history()
+            && !history::tables_incomplete(conn, &state)
+        {
+            let how = Apply {
+                single_transaction: args.single_transaction,
+                ..Apply::records(args.format)
+            };
+            return apply_plan(conn, ctx, &state, &plan, &how).map(drop);
+        }
+    }
     lock::with_lock(conn, &ctx.target, ctx.settings.lock_wait, |conn| {
         // What the database is, and whether its schema is known to be what
         // its applied migrations define (so what this run leaves can be
@@ -326,7 +342,9 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, force: bool) -> Result<()> {
 
 /// Writes down the schema a run left as what the applied migrations define,
 /// when the history is exactly the run's start plus what it applied (no
-/// other runner's work in between), reading both in one locked transaction.
+/// other runner's work in between: not another version's rows in our log,
+/// nor a change to another version's Node row), reading both in one locked
+/// transaction.
 /// Only a faster `verify` depends on it: a failure is a warning.
 fn record_schema(conn: &mut Conn, ctx: &Context<'_>, start: &DbState, plan: &Plan<'_>) {
     let mut expected: BTreeSet<&str> = start.applied.keys().map(String::as_str).collect();
@@ -336,13 +354,33 @@ fn record_schema(conn: &mut Conn, ctx: &Context<'_>, start: &DbState, plan: &Pla
             .filter(|p| p.step == Step::Apply)
             .map(|p| p.entry.version.as_str()),
     );
+    let ours: BTreeSet<&str> = plan
+        .steps
+        .iter()
+        .map(|p| p.entry.version.as_str())
+        .collect();
+    let others = |state: &DbState| -> Vec<(String, bool)> {
+        state
+            .node
+            .iter()
+            .filter(|(version, _)| !ours.contains(version.as_str()))
+            .map(|(version, row)| (version.clone(), row.success))
+            .collect()
+    };
     let recorded = lock::command_transaction(conn, ctx.settings.lock_wait, |c| {
         let now = history::read_state(c, &ctx.catalog)?;
-        if now
-            .applied
-            .keys()
-            .map(String::as_str)
-            .ne(expected.iter().copied())
+        // Only this run's rows since it started, and no other Node row.
+        let only_ours = now.history.len() >= start.history.len()
+            && now.history[start.history.len()..].iter().all(|row| {
+                ours.contains(row.version.as_str()) && (row.success || row.is_started())
+            })
+            && others(&now) == others(start);
+        if !only_ours
+            || now
+                .applied
+                .keys()
+                .map(String::as_str)
+                .ne(expected.iter().copied())
         {
             log::debug!("another runner changed the history meanwhile: nothing recorded");
             return Ok(());
@@ -440,13 +478,16 @@ fn apply_plan(
         }
         _ => None,
     };
-    if history::tables_incomplete(conn, state) {
+    let node_columns = if history::tables_incomplete(conn, state) {
         // Decided again from what the tables are once the lock is held.
         lock::command_transaction(conn, ctx.settings.lock_wait, |c| {
             let now = history::read_state(c, &ctx.catalog)?;
-            history::ensure_tables(c, &now)
-        })?;
-    }
+            history::ensure_tables(c, &now)?;
+            Ok(now.node_columns())
+        })?
+    } else {
+        state.node_columns()
+    };
     // A no-op run records nothing: no need to ask who we are.
     let executed_by = if plan.writes_history() {
         connection::current_user(conn)?
@@ -456,10 +497,11 @@ fn apply_plan(
     let os_user = config::os_user();
     let context = RunContext {
         planned: state,
+        started: Default::default(),
         target: &ctx.target,
         executed_by: &executed_by,
         os_user: &os_user,
-        node_columns: state.node_columns(),
+        node_columns,
         backup: backup.as_ref(),
         lock_retries: ctx.global.lock_retries,
         single_transaction: how.single_transaction,

@@ -496,25 +496,31 @@ pub fn is_recorded(conn: &mut AnyConnection, version: &str) -> QueryResult<bool>
     .get_result(conn)
 }
 
-/// How many failures our log has for `version` now, and whether the Node.js
-/// runner's table says it succeeded (asked inside a step's locked
-/// transaction: what another runner, or the Node runner, did meanwhile).
-pub fn changes_of(conn: &mut AnyConnection, version: &str) -> QueryResult<(i64, bool)> {
-    #[derive(QueryableByName)]
-    struct Changes {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        rows: i64,
-        #[diesel(sql_type = Bool)]
-        node_done: bool,
-    }
+/// What the tracking tables say of `version` now, in one query (asked
+/// inside a step's locked transaction: what another runner, or the Node
+/// runner, did meanwhile).
+#[derive(QueryableByName)]
+pub struct Now {
+    /// In Diesel's record.
+    #[diesel(sql_type = Bool)]
+    pub recorded: bool,
+    /// Failed attempts in our log.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub failures: i64,
+    /// Done according to the Node.js runner's table.
+    #[diesel(sql_type = Bool)]
+    pub node_done: bool,
+}
+
+pub fn now(conn: &mut AnyConnection, version: &str) -> QueryResult<Now> {
     diesel::sql_query(
-        "SELECT (SELECT count(*) FROM bxm_migration_actions WHERE version = $1 AND NOT success) \
-         AS rows, \
+        "SELECT EXISTS (SELECT 1 FROM __diesel_schema_migrations WHERE version = $1) AS recorded, \
+         (SELECT count(*) FROM bxm_migration_actions WHERE version = $1 AND NOT success) \
+         AS failures, \
          EXISTS (SELECT 1 FROM migrations WHERE id = $1 AND success) AS node_done",
     )
     .bind::<Text, _>(version)
-    .get_result::<Changes>(conn)
-    .map(|c| (c.rows, c.node_done))
+    .get_result(conn)
 }
 
 /// The columns of our log a step writes, with its parameters: `$1`

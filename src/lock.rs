@@ -222,24 +222,35 @@ fn begin_locked(pg: &mut AnyConnection, wait: Duration, begin: Begin) -> Result<
     let started = Instant::now();
     let mut delay = Duration::from_millis(50);
     let mut announced = false;
+    // The first try of a writer, and every try of a guard, goes with its
+    // BEGIN in one round trip (a migration's transaction costs one more
+    // than without a lock, not two); a writer that has to wait then polls
+    // with a statement that fails nothing, so waiting logs no server error.
+    let mut at_once = begin != Begin::Snapshot;
     loop {
-        let begun = match begin {
-            Begin::Snapshot => engine::of(pg).begin_snapshot(),
-            Begin::Write | Begin::Guard => engine::of(pg).begin_write(),
-        };
-        begun.map_err(|e| Error::from_db("starting a transaction", &e))?;
-        let taken = if begin == Begin::Guard {
-            try_both_simple(pg)
+        let busy = if at_once {
+            begin_trying(pg)?
         } else {
-            try_both(pg)
+            let begun = match begin {
+                Begin::Snapshot => engine::of(pg).begin_snapshot(),
+                Begin::Write | Begin::Guard => engine::of(pg).begin_write(),
+            };
+            begun.map_err(|e| Error::from_db("starting a transaction", &e))?;
+            let taken = try_both(pg);
+            if let Ok(None) = taken {
+                None
+            } else {
+                let ended = AnyConnection::rollback_transaction(pg);
+                let busy = taken?;
+                ended.map_err(|e| Error::from_db("ending a try for the migration lock", &e))?;
+                busy
+            }
         };
-        if let Ok(None) = taken {
+        let Some(busy) = busy else {
             log::debug!("migration lock taken after {:?}", started.elapsed());
             return Ok(());
-        }
-        let ended = AnyConnection::rollback_transaction(pg);
-        let busy = taken?.expect("an untaken key");
-        ended.map_err(|e| Error::from_db("ending a try for the migration lock", &e))?;
+        };
+        at_once = begin == Begin::Guard;
         let left = wait.saturating_sub(started.elapsed());
         if left.is_zero() {
             return Err(Error::LockTimeout {
@@ -300,13 +311,14 @@ fn try_both(pg: &mut AnyConnection) -> Result<Option<i64>> {
     .map_err(|e| Error::from_db("taking the migration lock", &e))
 }
 
-/// [`try_both`] for a [`Guard`], as a simple-protocol batch: after a bound
-/// statement the idle transaction kept a catalog snapshot, and with it an
-/// xmin that `CREATE INDEX CONCURRENTLY` waits for, so the guard blocked
-/// the very migration it guards. A busy key is an error here (the server
-/// logs it; only a runner reaching a migration outside a transaction while
-/// another holds the lock polls this way).
-fn try_both_simple(pg: &mut AnyConnection) -> Result<Option<i64>> {
+/// BEGIN and both keys in one simple-protocol batch: None when both are
+/// held (the transaction stays open), else the busy key (the transaction
+/// has ended: a busy key raises an error, which the server logs). Simple
+/// protocol matters for a [`Guard`]: after a bound statement its idle
+/// transaction kept a catalog snapshot, and with it an xmin that `CREATE
+/// INDEX CONCURRENTLY` waits for, so the guard blocked the very migration
+/// it guards.
+fn begin_trying(pg: &mut AnyConnection) -> Result<Option<i64>> {
     let sql = format!(
         "DO $$ BEGIN \
          IF NOT pg_try_advisory_xact_lock({ours}) THEN RAISE EXCEPTION '{BUSY}{ours}'; END IF; \
@@ -315,7 +327,7 @@ fn try_both_simple(pg: &mut AnyConnection) -> Result<Option<i64>> {
         ours = LOCK_KEY,
         node = node_history::LOCK_KEY,
     );
-    match pg.batch_execute(&sql) {
+    match engine::of(pg).begin_write_and(&sql) {
         Ok(()) => Ok(None),
         Err(e) => {
             let message = crate::error::db_message(&e);
@@ -330,7 +342,7 @@ fn try_both_simple(pg: &mut AnyConnection) -> Result<Option<i64>> {
     }
 }
 
-/// How [`try_both_simple`] says which key another session holds.
+/// How [`begin_trying`] says which key another session holds.
 const BUSY: &str = "migration lock busy: ";
 
 /// The SQLite runners' lock file for `database`.

@@ -4,6 +4,7 @@
 //! the migration opted out; with `--single-transaction`, all of them in one),
 //! reporting every step to a [`Reporter`].
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -29,6 +30,9 @@ use crate::sqltext;
 pub struct RunContext<'a> {
     /// The state the plan was made from: a step asks whether it changed.
     pub planned: &'a crate::history::DbState,
+    /// Per version, the "started" rows this run wrote (a redo's revert
+    /// outside a transaction): its own, not another runner's failures.
+    pub started: RefCell<HashMap<String, usize>>,
     /// The database, for the second connection that holds the lock while a
     /// migration runs outside a transaction.
     pub target: &'a Target,
@@ -283,6 +287,10 @@ fn execute_at_once<'c>(
                     });
                 }
                 At::Begin => {
+                    // The lock not taken in time (7), and the like, as they are.
+                    if let Failure::Other(error) = failure {
+                        return Err(error);
+                    }
                     return Err(Error::Database {
                         doing: "starting the run's transaction".to_string(),
                         message: failure.message(),
@@ -608,7 +616,8 @@ fn done_meanwhile(
     step: Step,
     context: &RunContext<'_>,
 ) -> Result<bool, Failure> {
-    let recorded = history::is_recorded(c, &entry.version)?;
+    let now = history::now(c, &entry.version)?;
+    let recorded = now.recorded;
     let wanted = matches!(
         step,
         Step::Apply
@@ -622,7 +631,7 @@ fn done_meanwhile(
     if (wanted && recorded) || (step == Step::Revert && !recorded) {
         return Ok(true);
     }
-    let (failures, node_done) = history::changes_of(c, &entry.version)?;
+    let (failures, node_done) = (now.failures, now.node_done);
     let node_done_before = context
         .planned
         .node_row(&entry.version)
@@ -635,7 +644,13 @@ fn done_meanwhile(
         .history
         .iter()
         .filter(|row| row.version == entry.version && !row.success)
-        .count();
+        .count()
+        + context
+            .started
+            .borrow()
+            .get(&entry.version)
+            .copied()
+            .unwrap_or(0);
     if usize::try_from(failures).unwrap_or(usize::MAX) != planned {
         return Err(Failure::ChangedMeanwhile);
     }
@@ -668,6 +683,11 @@ fn run_outside_transaction(
         DieselChange::Keep,
         NodeChange::Started,
     )?;
+    *context
+        .started
+        .borrow_mut()
+        .entry(entry.version.clone())
+        .or_default() += 1;
     let result = run_step(conn, entry, step, context);
     if let Some(guard) = &mut guard
         && !guard.still_held()
@@ -739,10 +759,7 @@ fn failure_to_error(
     // Waiting for another runner, or for a connection, is not this
     // migration's failure: said as it is.
     if let Failure::Other(
-        error @ (Error::LockTimeout { .. }
-        | Error::Connect { .. }
-        | Error::ConnectionLost { .. }
-        | Error::PoolExhausted { .. }),
+        error @ (Error::LockTimeout { .. } | Error::Connect { .. } | Error::PoolExhausted { .. }),
     ) = failure
     {
         return error;

@@ -82,6 +82,9 @@ pub(crate) trait Engine {
     /// front (waiting up to the busy timeout) instead of failing when a
     /// concurrent writer upgrades first.
     fn begin_write(&mut self) -> QueryResult<()>;
+    /// [`Engine::begin_write`] with `also` run in the same round trip where
+    /// the backend can; when `also` fails, no transaction is left open.
+    fn begin_write_and(&mut self, also: &str) -> QueryResult<()>;
     /// Starts a read-only transaction that sees one snapshot.
     fn begin_snapshot(&mut self) -> QueryResult<()>;
     /// Whether the session travels the network in clear text.

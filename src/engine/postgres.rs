@@ -55,13 +55,13 @@ fn limits(settings: &Settings) -> String {
     sql
 }
 
-/// `begin` and the run's limits in one round trip. Should the limits fail
-/// after BEGIN succeeded, the server's transaction is ended too, since
-/// Diesel then counts none as open.
-fn begin_with_limits(conn: &mut PgConnection, begin: &str) -> QueryResult<()> {
+/// `begin`, the run's limits and `also` in one round trip. Should what
+/// follows BEGIN fail, the server's transaction is ended too, since Diesel
+/// then counts none as open.
+fn begin_with_limits(conn: &mut PgConnection, begin: &str, also: &str) -> QueryResult<()> {
     let begun = AnsiTransactionManager::begin_transaction_sql(
         conn,
-        &format!("{begin}; {}", in_transaction()),
+        &format!("{begin}; {}; {also}", in_transaction()),
     );
     if begun.is_err() {
         let _ = conn.batch_execute("ROLLBACK");
@@ -119,7 +119,11 @@ impl Engine for PgConnection {
         {
             return AnsiTransactionManager::begin_transaction(self);
         }
-        begin_with_limits(self, "BEGIN")
+        begin_with_limits(self, "BEGIN", "")
+    }
+
+    fn begin_write_and(&mut self, also: &str) -> QueryResult<()> {
+        begin_with_limits(self, "BEGIN", also)
     }
 
     /// Inside a transaction, a savepoint of it (which sees its changes).
@@ -130,7 +134,7 @@ impl Engine for PgConnection {
         {
             return AnsiTransactionManager::begin_transaction(self);
         }
-        begin_with_limits(self, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        begin_with_limits(self, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", "")
     }
 
     /// TCP without TLS, as `pg_stat_ssl` reports it (a Unix socket never

@@ -66,6 +66,15 @@ impl Engine for SqliteConnection {
         String::new()
     }
 
+    fn begin_write_and(&mut self, also: &str) -> QueryResult<()> {
+        self.begin_write()?;
+        let done = self.batch_execute(also);
+        if done.is_err() {
+            let _ = AnsiTransactionManager::rollback_transaction(self);
+        }
+        done
+    }
+
     /// Tried first without waiting: when another process is writing (the
     /// application, another tool), a line says what the run waits for, then
     /// it waits up to the busy timeout (`--lock-wait`).

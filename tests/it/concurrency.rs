@@ -382,3 +382,39 @@ fn a_runner_that_waited_for_a_failing_migration_outside_a_transaction_stops() {
         ["1"]
     );
 }
+
+/// `redo` of a migration outside a transaction: its revert's own "started"
+/// row is not taken for another runner's failure, so the apply follows.
+#[test]
+fn redo_of_a_migration_outside_a_transaction_applies_it_again() {
+    let db = PgDb::new();
+    let set = migration_dir(
+        &[
+            (
+                "001_base",
+                "CREATE TABLE IF NOT EXISTS base_t (id int);\n",
+                "DROP TABLE base_t;",
+            ),
+            (
+                "002_index",
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_base_t_id ON base_t (id);\n",
+                "DROP INDEX CONCURRENTLY IF EXISTS idx_base_t_id;\n",
+            ),
+        ],
+        None,
+    );
+    outside_transaction(&set, "002_index");
+    let dir = set.path().to_str().unwrap();
+    migrate(&db.url, &["--migration-dir", dir]).assert_code(0);
+    let out = migrate(&db.url, &["--migration-dir", dir, "redo", "--yes"]);
+    out.assert_code(0);
+    assert!(
+        out.stdout.contains("002 index reverted") && out.stdout.contains("002 index applied"),
+        "{}",
+        out.all()
+    );
+    assert_eq!(
+        db.strings("SELECT count(*)::text AS v FROM pg_indexes WHERE indexname = 'idx_base_t_id'"),
+        ["1"]
+    );
+}
