@@ -392,18 +392,22 @@ fn record_schema(conn: &mut Conn, ctx: &Context<'_>, start: &DbState, plan: &Pla
     }
 }
 
-/// `verify`: reads a consistent state under the lock, compares, reports.
+/// `verify`: reads a consistent state under the lock, compares (replaying
+/// once the lock is released), reports.
 pub fn verify(global: &GlobalArgs, args: &VerifyArgs) -> Result<()> {
     let (ctx, mut conn) = open(global, None, true)?;
-    let differences =
+    let (state, seen) =
         lock::with_read_lock(&mut conn, &ctx.target, ctx.settings.lock_wait, |conn| {
             let state = history::read_state(conn, &ctx.catalog)?;
-            drift::of_applied(
-                conn,
-                &ctx.scratch(),
-                &plan::applied_entries(&ctx.catalog, &state),
-            )
+            let seen = drift::see(conn, &plan::applied_entries(&ctx.catalog, &state))?;
+            Ok((state, seen))
         })?;
+    let differences = drift::differences_in(
+        &mut conn,
+        &ctx.scratch(),
+        &plan::applied_entries(&ctx.catalog, &state),
+        seen,
+    )?;
     print(&match args.format {
         Format::Table => report::drift_text(&differences),
         Format::Json => report::drift_json(&differences),

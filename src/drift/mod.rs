@@ -75,6 +75,38 @@ pub(crate) fn of_applied(
     compare(conn, scratch, &sqls, whole_schema())
 }
 
+/// What `verify` reads holding the lock (so no migration is half done in
+/// it): the live schema, and what was recorded for the applied migrations.
+pub(crate) struct Seen {
+    live: Objects,
+    recorded: Option<Objects>,
+}
+
+pub(crate) fn see(conn: &mut AnyConnection, applied: &[&Entry]) -> Result<Seen> {
+    Ok(Seen {
+        recorded: recorded::find(conn, applied)?,
+        live: replay::read_live(conn)?,
+    })
+}
+
+/// The differences between what was `seen` and what the `applied`
+/// migrations define, replaying them where nothing was recorded (after the
+/// lock is released: a replay can take seconds, and deploys wait for the
+/// lock).
+pub(crate) fn differences_in(
+    conn: &mut AnyConnection,
+    scratch: &Scratch<'_>,
+    applied: &[&Entry],
+    seen: Seen,
+) -> Result<Vec<Difference>> {
+    let sqls: Vec<&str> = applied.iter().map(|e| e.up_sql.as_str()).collect();
+    let expected = match seen.recorded {
+        Some(objects) => objects,
+        None => replay::replayed(conn, scratch, &sqls)?,
+    };
+    Ok(judge(expected, &seen.live, &sqls, whole_schema()))
+}
+
 fn whole_schema() -> Scope<'static> {
     Scope::Schema {
         ignore: &TRACKING_TABLES,

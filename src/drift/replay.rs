@@ -66,6 +66,19 @@ pub(super) fn place<'a>(conn: &mut AnyConnection, scratch: &Scratch<'a>) -> Resu
     (LOCATE.get(engine::backend(conn)))(conn, scratch)
 }
 
+/// What the replay of `up_sqls` creates, in a scratch database.
+pub(super) fn replayed(
+    conn: &mut AnyConnection,
+    scratch: &Scratch<'_>,
+    up_sqls: &[&str],
+) -> Result<Objects> {
+    let files = replayable(up_sqls)?;
+    let place = place(conn, scratch)?;
+    let mut session = Session::open(&place, up_sqls)?;
+    session.replay(&files, files.len())?;
+    session.read()
+}
+
 /// (What the replay of `up_sqls` created, what the live schema has.) The
 /// scratch database is made and filled while the live schema is read.
 pub(super) fn read(
