@@ -6,8 +6,8 @@ use clap::{Parser, Subcommand};
 
 use crate::error::exit_codes_help;
 use crate::options::{
-    AdoptArgs, ApplyArgs, FleetRunArgs, FleetStatusArgs, FleetVerifyArgs, GlobalArgs, RepairArgs,
-    RevertArgs, RunArgs, StatusArgs, VerifyArgs,
+    AdoptArgs, ApplyArgs, FleetRunArgs, FleetStatusArgs, FleetVerifyArgs, GlobalArgs, LintArgs,
+    RepairArgs, RevertArgs, RunArgs, StatusArgs, VerifyArgs,
 };
 use crate::output;
 
@@ -97,6 +97,11 @@ pub enum Command {
     #[command(after_help = "Examples:\n  buildxpert-migrate verify\n  \
                             buildxpert-migrate verify --format json --strict")]
     Verify(VerifyArgs),
+    /// Find statements in the migrations that block writes on a populated table
+    /// (no database needed)
+    #[command(after_help = "Examples:\n  buildxpert-migrate lint\n  \
+                            buildxpert-migrate --migration-dir ./migrations lint --format json")]
+    Lint(LintArgs),
     /// Show each migration's state (npm run db:migrate:status)
     #[command(after_help = "Example:\n  buildxpert-migrate status --format json --check")]
     Status(StatusArgs),

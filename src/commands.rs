@@ -14,11 +14,12 @@ use crate::connection::{self, Conn};
 use crate::drift::{self, Scratch};
 use crate::error::{Error, Result};
 use crate::history::{self, DbState};
+use crate::lint;
 use crate::lock;
 use crate::objects::Objects;
 use crate::options::{
-    AdoptArgs, ApplyArgs, Format, GlobalArgs, MAX_SECONDS, Output, RepairArgs, RevertArgs,
-    StatusArgs, VerifyArgs,
+    AdoptArgs, ApplyArgs, Format, GlobalArgs, LintArgs, MAX_SECONDS, Output, RepairArgs,
+    RevertArgs, StatusArgs, VerifyArgs,
 };
 use crate::output::{self, note};
 use crate::plan::{self, Options, Plan, RevertScope, Step};
@@ -234,7 +235,19 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, force: bool) -> Result<()> {
         let state = history::read_state(conn, &ctx.catalog)?;
         let plan = plan_for(&state)?;
         drift::check_adoption(conn, &ctx.scratch(), &ctx.catalog, &state, &plan.adopted())?;
-        return print(&report::plan_text(&plan, &ctx.target));
+        print(&report::plan_text(&plan, &ctx.target))?;
+        // What `lint` says of the migrations this run would apply.
+        if ctx.target.backend == Backend::Postgres {
+            let applying = plan
+                .steps
+                .iter()
+                .filter(|p| matches!(p.step, Step::Apply | Step::Force { .. }))
+                .map(|p| p.entry);
+            for finding in lint::findings(applying) {
+                note(&format!("lint: {finding}"));
+            }
+        }
+        return Ok(());
     }
     if force && args.backup.is_none() && !ctx.global.quiet {
         note(&backup::recommendation(&ctx.target));
@@ -694,6 +707,32 @@ pub fn repair(global: &GlobalArgs, args: &RepairArgs) -> Result<()> {
         }
         apply_plan(conn, ctx, &state, &plan, &Apply::records(args.format)).map(drop)
     })
+}
+
+/// `lint`: the PostgreSQL set (embedded, or `--migration-dir`), no database.
+pub fn lint(global: &GlobalArgs, args: &LintArgs) -> Result<()> {
+    let catalog = catalog_for(global, Backend::Postgres, None)?;
+    let found = lint::findings(catalog.entries());
+    print(&match args.format {
+        Format::Table if found.is_empty() => {
+            format!(
+                "No statement blocks writes ({} migrations linted).",
+                catalog.entries().len()
+            )
+        }
+        Format::Table => found
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Format::Json => serde_json::to_string_pretty(&found)
+            .map_err(|e| Error::Usage(format!("writing the findings as JSON: {e}")))?,
+    })?;
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::LintFindings { count: found.len() })
+    }
 }
 
 pub fn status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {

@@ -13,11 +13,12 @@ pub mod exit {
     pub const LOCK_TIMEOUT: u8 = 7;
     pub const INTEGRITY: u8 = 8;
     pub const CONNECTION_LOST: u8 = 9;
+    pub const LINT: u8 = 10;
 }
 
 /// Every exit code and its meaning, written once: `--help` prints it and a
 /// test checks that the README's table says the same.
-pub const EXIT_CODES: [(&str, &str); 11] = [
+pub const EXIT_CODES: [(&str, &str); 12] = [
     ("0", "success"),
     (
         "1",
@@ -54,6 +55,10 @@ pub const EXIT_CODES: [(&str, &str); 11] = [
     (
         "9",
         "the connection was lost during a run (server gone, network cut): PostgreSQL rolled back the unfinished transaction, so every migration in a transaction is entirely applied or not at all; run again to continue",
+    ),
+    (
+        "10",
+        "`lint` found statements that block writes on a populated table (each named with its file, line and a fix)",
     ),
     (
         "130 / 143",
@@ -263,6 +268,13 @@ pub enum Error {
     PoolExhausted { migration: String },
 
     #[error(
+        "{count} statement(s) in the migrations block writes on a populated table (listed \
+         above with their file, line and a fix): rewrite them, or run `lint` again after \
+         the change"
+    )]
+    LintFindings { count: usize },
+
+    #[error(
         "another runner's attempt at migration {migration} failed while this one waited for \
          the lock, so this run stops rather than try it again: see `buildxpert-migrate \
          status` and that failure, then `force` or `repair` as for any failed migration"
@@ -347,6 +359,7 @@ impl Error {
             | Error::UnknownApplied { .. } => exit::INTEGRITY,
             Error::BackupTool(_) => exit::CONNECT,
             Error::ConnectionLost { .. } => exit::CONNECTION_LOST,
+            Error::LintFindings { .. } => exit::LINT,
             Error::FleetFailed { code, .. } => *code,
             Error::Catalog(_)
             | Error::CannotCompare(_)

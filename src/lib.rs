@@ -11,7 +11,7 @@
 //! commands  commands          one function per subcommand, wiring what is below
 //! runner    runner, report    applying a plan; what people read
 //! plan      plan              what a command will do, as pure values
-//! domain    history, node_history, drift/, lock, backup, catalog, directory
+//! domain    history, node_history, drift/, lock, backup, catalog, directory, lint
 //! seam      engine/, connection   per-backend driver primitives, catalogs read into values
 //! values    options, config, records, objects, error, conninfo, sqltext, output,
 //!           signals, schema
@@ -28,8 +28,9 @@
 //! - [`history`]: what the database has (Diesel's record, the `migrations` table, our action log).
 //! - [`node_history`]: the Node.js runner's `migrations` table, shared with that runner.
 //! - [`drift`]: what the migrations define versus what the database has (adoption, `verify`).
-//! - [`lock`]: one runner at a time (PostgreSQL advisory lock, polled;
-//!   SQLite lock file).
+//! - [`lock`]: one runner at a time (PostgreSQL transaction-level advisory
+//!   locks, polled; SQLite lock file).
+//! - [`lint`]: statements of the migrations that block writes on a populated table.
 //! - [`backup`]: `--backup` (pg_dump / VACUUM INTO) and the recommendation.
 //! - [`catalog`]: what migrations exist (embedded sets, manifest, checksums).
 //! - [`directory`]: `--migration-dir`, migrations read from a folder at run time.
@@ -65,6 +66,7 @@ pub mod engine;
 mod error;
 mod fleet;
 mod history;
+mod lint;
 pub mod lock;
 mod node_history;
 mod objects;
@@ -105,6 +107,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
         Some(Command::Adopt(args)) => commands::adopt(global, args),
         Some(Command::Verify(args)) => commands::verify(global, args),
         Some(Command::Status(args)) => commands::status(global, args),
+        Some(Command::Lint(args)) => commands::lint(global, args),
         Some(Command::Fleet(FleetCommand::Run(args))) => fleet::run(global, args),
         Some(Command::Fleet(FleetCommand::Status(args))) => fleet::status(global, args),
         Some(Command::Fleet(FleetCommand::Verify(args))) => fleet::verify(global, args),

@@ -279,6 +279,13 @@ pub struct VerifyArgs {
     pub strict: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Output: one line per finding (file:line:column: rule: message), or a JSON list
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum Output {
     #[default]

@@ -15,6 +15,7 @@ mod integrity;
 mod interop;
 mod layers;
 mod limits;
+mod lint;
 mod node_runner;
 mod node_schema;
 mod output;
