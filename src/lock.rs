@@ -78,9 +78,9 @@ pub(crate) fn with_lock<T>(
 }
 
 /// Runs a command that only reads (`verify`) on a consistent state: on
-/// PostgreSQL one snapshot taken holding the lock, so no migration is half
-/// done in it (one outside a transaction holds the lock to its end); on
-/// SQLite it
+/// PostgreSQL a read-only transaction holding the lock, so no migration is
+/// half done while it reads (one outside a transaction holds the lock to
+/// its end); on SQLite it
 /// waits for a runner's lock file but never creates one, so reading leaves
 /// no file behind. Without the file no runner of ours has run on this
 /// database yet; one starting during the read could make the history and
@@ -209,7 +209,7 @@ pub(crate) fn guard(
 enum Begin {
     /// One that writes.
     Write,
-    /// A read-only snapshot (`verify`).
+    /// A read-only transaction whose reads all see one state (`verify`).
     Snapshot,
     /// A [`Guard`]'s, which must hold no snapshot once the lock is taken.
     Guard,
@@ -232,7 +232,11 @@ fn begin_locked(pg: &mut AnyConnection, wait: Duration, begin: Begin) -> Result<
             begin_trying(pg)?
         } else {
             let begun = match begin {
-                Begin::Snapshot => engine::of(pg).begin_snapshot(),
+                // Read committed: each read after the lock is taken sees
+                // every step committed before it (a repeatable-read snapshot
+                // would be fixed by the BEGIN's first statement, before the
+                // lock), and while it is held no runner commits one.
+                Begin::Snapshot => engine::of(pg).begin_write_and("SET TRANSACTION READ ONLY"),
                 Begin::Write | Begin::Guard => engine::of(pg).begin_write(),
             };
             begun.map_err(|e| Error::from_db("starting a transaction", &e))?;
