@@ -487,15 +487,6 @@ fn tables_ddl(backend: crate::config::Backend, state: &DbState) -> Vec<String> {
     ddl
 }
 
-/// Whether Diesel's record lists `version` now: asked again inside a
-/// step's transaction where another runner may have done it meanwhile.
-pub fn is_recorded(conn: &mut AnyConnection, version: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        __diesel_schema_migrations::table.filter(__diesel_schema_migrations::version.eq(version)),
-    ))
-    .get_result(conn)
-}
-
 /// What the tracking tables say of `version` now, in one query (asked
 /// inside a step's locked transaction: what another runner, or the Node
 /// runner, did meanwhile).

@@ -178,8 +178,9 @@ pub fn execute(
                     };
                     // Not over an apply another runner made meanwhile.
                     lock::command_transaction(conn, context.settings.lock_wait, |c| {
-                        if history::is_recorded(c, &entry.version)
+                        if history::now(c, &entry.version)
                             .map_err(|e| Error::from_db("reading Diesel's record", &e))?
+                            .recorded
                         {
                             return Ok(());
                         }

@@ -314,17 +314,13 @@ pub fn cluster_wide(sql: &str) -> Vec<Statement> {
 /// (`CREATE INDEX CONCURRENTLY`, `VACUUM`, transaction control, what the
 /// whole server shares): nothing may be sent in the same batch with it.
 pub fn stands_alone(statement: &str) -> bool {
-    let first = statements(statement)
+    let head: Vec<String> = spans(without_bom(statement))
         .first()
-        .map(|s| s.keyword.clone())
+        .map(|span| span.head.iter().map(|w| w.to_ascii_uppercase()).collect())
         .unwrap_or_default();
-    let second = spans(without_bom(statement))
-        .first()
-        .and_then(|span| span.head.get(1))
-        .map(|w| w.to_ascii_uppercase())
-        .unwrap_or_default();
-    first == "VACUUM"
-        || (first == "REINDEX" && matches!(second.as_str(), "SYSTEM" | "DATABASE"))
+    let word = |i: usize| head.get(i).map(String::as_str).unwrap_or_default();
+    word(0) == "VACUUM"
+        || (word(0) == "REINDEX" && matches!(word(1), "SYSTEM" | "DATABASE"))
         || !transaction_control(statement).is_empty()
         || !cluster_wide(statement).is_empty()
         || without_concurrently(statement) != without_bom(statement)

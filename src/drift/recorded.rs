@@ -4,7 +4,7 @@
 //! equal to what the applied migrations define (an empty one, or one
 //! matching the recording) and only applies migrations: the schema it leaves
 //! is then what the larger set defines. It is kept under a key of the
-//! applied versions, their checksums and the server's version (whose
+//! applied versions and their checksums, with the server's version (whose
 //! printing of definitions can change), one row in
 //! [`EXPECTED_TABLE`](crate::records::EXPECTED_TABLE); any other state is
 //! replayed as before. PostgreSQL only: SQLite replays in memory, in
@@ -23,7 +23,6 @@ use crate::objects::Objects;
 struct Sql {
     create: &'static str,
     exists: &'static str,
-    server_version: &'static str,
     find: &'static str,
     replace: &'static str,
     /// A run never waits for a table the application holds just to record.
@@ -40,8 +39,8 @@ static SQL: ByBackend<Option<Sql>> = ByBackend {
 )",
         exists: "SELECT CASE WHEN to_regclass('bxm_expected_schema') IS NULL \
                  THEN '' ELSE 'yes' END AS value",
-        server_version: "SELECT current_setting('server_version_num') AS value",
-        find: "SELECT objects AS value FROM bxm_expected_schema WHERE applied_key = $1",
+        find: "SELECT objects AS value FROM bxm_expected_schema WHERE applied_key = $1 \
+               AND server_version = current_setting('server_version_num')::int",
         replace: "INSERT INTO bxm_expected_schema (applied_key, server_version, objects) \
                   VALUES ($1, current_setting('server_version_num')::int, $2)",
         no_wait: "SET LOCAL lock_timeout = 200",
@@ -60,14 +59,15 @@ fn text(conn: &mut AnyConnection, query: &str, doing: &str) -> Result<String> {
         .map_err(|e| Error::from_db(doing, &e))
 }
 
-/// What identifies the expected schema: the server's version, then each
-/// applied migration's version and checksum, in order.
-fn key(conn: &mut AnyConnection, sql: &Sql, applied: &[&Entry]) -> Result<String> {
-    let mut text = text(conn, sql.server_version, "reading the server's version")?;
-    for entry in applied {
-        text.push_str(&format!("\n{} {}", entry.version, entry.checksum));
-    }
-    Ok(catalog::checksum(&text))
+/// What identifies the applied migrations: each one's version and checksum,
+/// in order (the server's version, whose printing of definitions can
+/// change, is kept beside it and asked for in the same query).
+fn key(applied: &[&Entry]) -> String {
+    let text: Vec<String> = applied
+        .iter()
+        .map(|entry| format!("{} {}", entry.version, entry.checksum))
+        .collect();
+    catalog::checksum(&text.join("\n"))
 }
 
 /// The objects recorded for exactly `applied` on this server version, if any.
@@ -78,7 +78,7 @@ pub(super) fn find(conn: &mut AnyConnection, applied: &[&Entry]) -> Result<Optio
     if text(conn, sql.exists, "looking for the recorded schema")?.is_empty() {
         return Ok(None);
     }
-    let key = key(conn, sql, applied)?;
+    let key = key(applied);
     let found = diesel::sql_query(sql.find)
         .bind::<Text, _>(&key)
         .get_result::<TextValue>(conn)
@@ -103,7 +103,7 @@ pub(crate) fn record(conn: &mut AnyConnection, applied: &[&Entry], live: &Object
     };
     let objects = serde_json::to_string(live)
         .map_err(|e| Error::CannotCompare(format!("writing the schema down: {e}")))?;
-    let key = key(conn, sql, applied)?;
+    let key = key(applied);
     conn.batch_execute(sql.create)
         .map_err(|e| Error::from_db("creating bxm_expected_schema", &e))?;
     conn.transaction(|c| {
